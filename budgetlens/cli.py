@@ -1,0 +1,126 @@
+"""``budgetlens`` command line: a thin shell over the library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from budgetlens.settings import Settings, add_setting_flags, settings_from_args
+
+DOCUMENT_SUFFIXES = {".txt", ".docx", ".pdf", ".html", ".htm"}
+
+
+def iter_inputs(paths: Sequence[str]) -> Iterator[Path]:
+    """Files as given, directories walked for documents, in a stable order."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def _max_bytes(settings: Settings) -> int:
+    return int(settings.max_file_mb * 1024 * 1024)
+
+
+def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    from extract.loaders import LoadError
+    from extract.record import parse_file
+
+    records: list[dict[str, Any]] = []
+    errors = 0
+    for path in iter_inputs(args.files):
+        try:
+            parsed = parse_file(path, max_bytes=_max_bytes(settings))
+        except LoadError as exc:
+            errors += 1
+            print(f"error: {exc}", file=sys.stderr)
+            records.append({"doc": path.name, "error": exc.problem})
+            continue
+        record = parsed.record(include_tables=not args.summary_only)
+        records.append(record)
+        if not args.json:
+            print(render_summary(record))
+    if args.json:
+        payload: Any = records[0] if len(records) == 1 else records
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return 1 if errors else 0  # every file was still processed
+
+
+STATUS_MARK = {
+    "fail": "✗ FAIL",
+    "rounding": "≈ rounding",
+    "deferred": "… deferred",
+    "pass": "✓ pass",
+}
+
+
+def render_summary(record: dict[str, Any]) -> str:
+    """A readable report: identity, failed checks first (with operands), then the facts."""
+    lines = [
+        f"{record['doc']}: {record['unit'] or '(unit not found)'} · {record['year'] or '?'} · "
+        f"{ {'budget': '预算', 'final_account': '决算'}.get(record['kind'] or '', '?') } · "
+        f"{record['scope'] or ''}",
+    ]
+    counts: dict[str, int] = {}
+    for check in record["checks"]:
+        counts[check["status"]] = counts.get(check["status"], 0) + 1
+    lines.append("  checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUS_MARK))
+    for check in record["checks"]:
+        if check["status"] not in ("fail", "rounding"):
+            continue
+        lines.append(f"  {STATUS_MARK[check['status']]}  {check['rule']}")
+        if check["message"]:
+            lines.append(f"      {check['message']}")
+        for operand in check["operand_details"]:
+            if operand["span"]:
+                value = "" if operand["value"] is None else f"{operand['value']}  "
+                lines.append(
+                    f"      - {operand['name']}: {value}"
+                    f"[{operand['span'][0]}:{operand['span'][1]}] {operand['text'][:60]}"
+                )
+    lines.append(f"  facts ({len(record['facts'])}, 万元):")
+    for key, fact in record["facts"].items():
+        lines.append(f"    {key:<36} {fact['value']:>14,.2f}   {fact['text'][:50]}")
+    for warning in record.get("warnings", []):
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="budgetlens",
+        description="Typed, verified records and cited answers from Chinese budget disclosures.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="facts, tables and checks without any model")
+    parse.add_argument("files", nargs="+", help="documents or directories")
+    parse.add_argument("--json", action="store_true", help="print the record(s) as JSON")
+    parse.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="leave sections/tables/rows out of the JSON record",
+    )
+    add_setting_flags(parse)
+    parse.set_defaults(handler=cmd_parse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = settings_from_args(args)
+    return int(args.handler(args, settings))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
