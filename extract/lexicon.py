@@ -1,8 +1,9 @@
 """The wording that names each fact, as data: one place to extend for a new province's phrasing.
 
 Each entry maps a label pattern to one or more canonical fact keys of the record contract
-(``../shared/record-contract.md``). A label is matched right-to-left in front of a figure,
-longest wins, so "拟购置固定资产总额" beats "固定资产总额".
+(``../shared/record-contract.md``). Of the labels in front of a figure followed only by
+filler, the earliest wins, so "拟购置固定资产总额" beats "固定资产总额" and "“三公”经费支出合计"
+is the 三公 total, not the expenditure total.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 UNDATED_KEYS = frozenset({"assets_total", "income_carryover"})
 
 # Words allowed between a label and its figure: "预算安排", "共计", "为" …
-FILLER_RE = re.compile(r"^[\s为是约共计安排预算总额金额合达到了：:（()）]*$")
+FILLER_RE = re.compile(
+    r"^(?:[\s为是约共了：:（()）]|预算|决算|安排|共计|合计|总计|总额|金额|支出|数|达到|累计|年度)*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +81,15 @@ _FULL = tuple((re.compile(rf"(?:{pattern})"), keys) for pattern, keys in LABELS)
 
 
 def match_label(text: str) -> LabelMatch | None:
-    """The label that ends closest to the end of ``text`` with only filler after it."""
+    """The head label before a figure: of the labels followed only by filler ("支出合计",
+    "预算安排"…), the one starting first, then the one reaching furthest."""
     best: LabelMatch | None = None
     for pattern, keys in _COMPILED:
         for match in pattern.finditer(text):
             if match.end() == match.start() or not FILLER_RE.match(text[match.end() :]):
                 continue
             candidate = LabelMatch(keys, match.start(), match.end())
-            if best is None or (candidate.end, candidate.end - candidate.start) > (
-                best.end,
-                best.end - best.start,
-            ):
+            if best is None or (-candidate.start, candidate.end) > (-best.start, best.end):
                 best = candidate
     return best
 

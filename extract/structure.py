@@ -203,7 +203,7 @@ def rebuild_tables(doc: Document) -> list[Table]:
 def _finish_table(doc: Document, index: int, rows: list[Row], before: tuple[int, int]) -> Table:
     text = doc.text
     table = Table(index=index, rows=rows, span=(rows[0].span[0], rows[-1].span[1]))
-    table.title = text[before[0] : before[1]].strip() if before[1] else ""
+    table.title = EXPORT_NOISE_RE.sub("", text[before[0] : before[1]]).strip() if before[1] else ""
     unit_source = " ".join(cell.text for row in rows[:4] for cell in row.cells)
     match = TABLE_UNIT_RE.search(unit_source) or TABLE_UNIT_RE.search(table.title)
     if match is None:
@@ -214,18 +214,21 @@ def _finish_table(doc: Document, index: int, rows: list[Row], before: tuple[int,
         table.unit = match["unit"] or match["unit2"]
     table.header_rows = _count_header_rows(rows)
     table.columns = _column_labels(rows[: table.header_rows], table.width)
-    width = table.width
-    ragged = [
-        i
-        for i, row in enumerate(rows[table.header_rows :], table.header_rows + 1)
-        if 1 < len(row.cells) < width - 1
-    ]
-    if ragged and table.header_rows:
-        doc.warnings.append(
-            f"{doc.name}: table {index} ({table.title[:20] or 'untitled'}), row "
-            f"{ragged[0]} has {len(rows[ragged[0] - 1].cells)} cells, expected {width}"
-            + (f" ({len(ragged)} such rows)" if len(ragged) > 1 else "")
-        )
+    counts = [len(row.cells) for row in rows[table.header_rows :] if len(row.cells) > 1]
+    if counts:
+        usual = max(set(counts), key=counts.count)
+        ragged = [
+            (number, len(row.cells))
+            for number, row in enumerate(rows, 1)
+            if number > table.header_rows and len(row.cells) > 1 and len(row.cells) != usual
+        ]
+        if ragged:
+            number, found = ragged[0]
+            more = f" ({len(ragged)} such rows)" if len(ragged) > 1 else ""
+            doc.warnings.append(
+                f"{doc.name}: table {index} ({table.title[:20] or 'untitled'}), row {number} "
+                f"has {found} cells, the other rows {usual}{more}"
+            )
     return table
 
 
