@@ -214,13 +214,17 @@ def _finish_table(doc: Document, index: int, rows: list[Row], before: tuple[int,
         table.unit = match["unit"] or match["unit2"]
     table.header_rows = _count_header_rows(rows)
     table.columns = _column_labels(rows[: table.header_rows], table.width)
-    counts = [len(row.cells) for row in rows[table.header_rows :] if len(row.cells) > 1]
+    # Leading one-cell rows are captions ("绩效目标", a sentence); any other row whose cell
+    # count differs from the usual one has lost or gained a cell.
+    first_full = next((i for i, row in enumerate(rows) if len(row.cells) > 1), len(rows))
+    start = max(table.header_rows, first_full)
+    counts = [len(row.cells) for row in rows[start:]]
     if counts:
-        usual = max(set(counts), key=counts.count)
+        usual = max(set(counts), key=lambda n: (counts.count(n), n))  # ties: the wider row
         ragged = [
             (number, len(row.cells))
             for number, row in enumerate(rows, 1)
-            if number > table.header_rows and len(row.cells) > 1 and len(row.cells) != usual
+            if number > start and len(row.cells) != usual
         ]
         if ragged:
             number, found = ragged[0]
