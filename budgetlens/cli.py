@@ -95,6 +95,67 @@ def render_summary(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    import contextlib
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from extract.batch import export, run_batch
+
+    console = Console(stderr=True)
+    paths = list(iter_inputs(args.paths))
+    out_dir = Path(args.output)
+    with contextlib.ExitStack() as stack:
+        llm = None
+        if not args.no_model:
+            from extract.llm import get_llm
+
+            llm, llm_stack = get_llm(settings)
+            stack.enter_context(llm_stack)
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("[bold]extract"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                console=console,
+                transient=False,
+            )
+        )
+        task = progress.add_task("", total=len(paths))
+
+        def done(path: Path, record: dict[str, Any] | None) -> None:
+            note = "skipped" if record is None else ("error" if "error" in record else "ok")
+            progress.update(task, advance=1, description=f"{path.name} ({note})")
+            if record is not None and "error" in record:
+                progress.console.print(f"error: {path.name}: {record['error']}")
+
+        summary = run_batch(
+            paths,
+            out_dir,
+            llm,
+            workers=settings.workers,
+            resume=args.resume,
+            max_bytes=_max_bytes(settings),
+            on_done=done,
+        )
+    target = export(out_dir, args.format)
+    table = Table(title="budgetlens extract", show_header=False)
+    for name, value in summary.rows():
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"records: {out_dir / 'records'}/  combined: {target}")
+    return 1 if summary.errors else 0
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from extract.llm.model_install import main as model_main
+
+    return model_main(args.model_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="budgetlens",
@@ -112,6 +173,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_setting_flags(parse)
     parse.set_defaults(handler=cmd_parse)
+
+    extract = commands.add_parser(
+        "extract", help="records with narrative (reasons, duties…) for many documents"
+    )
+    extract.add_argument("paths", nargs="+", help="documents or directories (walked)")
+    extract.add_argument("-o", "--output", required=True, help="output directory")
+    extract.add_argument("--format", choices=["jsonl", "csv", "xlsx"], default="jsonl")
+    extract.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip documents whose record is already written for this content",
+    )
+    extract.add_argument(
+        "--no-model",
+        action="store_true",
+        help="structure and cue phrases only, no LLM (fast, offline)",
+    )
+    add_setting_flags(extract)
+    extract.set_defaults(handler=cmd_extract)
+
+    model = commands.add_parser(
+        "model", help="install or locate the bundled local model (install [--variant] | path)"
+    )
+    model.add_argument("model_args", nargs=argparse.REMAINDER)
+    model.set_defaults(handler=cmd_model)
     return parser
 
 

@@ -94,6 +94,14 @@ def extract_facts(doc: Document) -> Facts:
     return facts
 
 
+def facts_in_snippet(snippet: str, year: int | None = None) -> Facts:
+    """The facts a short free text states (e.g. a model's answer), read like a sentence."""
+    facts = Facts()
+    probe = snippet.translate(FULLWIDTH)
+    _facts_from_sentence(probe, 0, len(probe), year, 1, facts, None)
+    return facts
+
+
 def _facts_from_text(doc: Document, facts: Facts) -> None:
     text = doc.text
     probe = text.translate(FULLWIDTH)  # same offsets, ASCII digits

@@ -1,0 +1,499 @@
+"""Narrative extraction: why each figure changed, duties, institutions, goals, uses.
+
+The model reads only the sentences it must (each sentence that states a change, plus a
+following sentence that starts with a reason cue), answers into a pydantic model built for
+exactly the changes that sentence states, and every answer is grounded to a span of the
+source before it is kept. Where the document's own structure already says it (numbered duty
+items, an institutions table, 绩效目标 rows, "主要用于…"), structure is read directly and the
+model is not asked. Figures never come from here: amounts inside model output are only
+compared with the parsed facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from extract.checks import CheckResult, Operand, grade
+from extract.document import Document, Span
+from extract.facts import Facts, Statement, facts_in_snippet
+from extract.grounding import Grounder
+from extract.llm.base import LLM, StructuredOutputError
+from extract.numbers import FULLWIDTH
+from extract.record import ParsedDocument
+from prompts import load_prompt
+
+SENTENCE_END = "。！？!?\n"
+REASON_CUE_RE = re.compile(
+    r"^[\s，,；;]*(?P<cue>主要(?:原因)?(?:是|为|系)(?:由于|因为)?|主要由于|主要因为|原因(?:是|为|系|主要是)"
+    r"|由于|因为|系|为)"
+)
+USE_CUE_RE = re.compile(r"主要用于")
+NUMBERED_ITEM_RE = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[）)]|[（(]\d{1,2}[）)]|\d{1,2}[、.．](?!\d)|[０-９]{1,2}[、.．])\s*"
+)
+DUTY_TITLE_RE = re.compile(r"职责|职能|主要任务")
+DUTY_STOP_RE = re.compile(r"^\s*(?:机构设置|内设机构|单位构成|部门构成|人员编制|[二三四五]、)")
+INSTITUTION_TITLE_RE = re.compile(r"单位构成|部门构成|机构设置|所属单位|预算单位")
+
+
+@dataclass(slots=True)
+class Extracted:
+    """One grounded string: ``text`` is always ``document.text[span]``."""
+
+    text: str
+    span: Span
+    method: str  # "model" | "cue" | "structure"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "span": list(self.span), "method": self.method}
+
+
+@dataclass(slots=True)
+class Narrative:
+    reasons: dict[str, list[Extracted]] = field(default_factory=dict)
+    duties: list[Extracted] = field(default_factory=list)
+    institutions: list[dict[str, Any]] = field(default_factory=list)
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    operating_uses: list[Extracted] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # model strings that could not be grounded
+    model_calls: int = 0
+
+    def record_fields(self) -> dict[str, Any]:
+        return {
+            "reasons": {k: [e.as_dict() for e in v] for k, v in self.reasons.items()},
+            "duties": [e.as_dict() for e in self.duties],
+            "institutions": self.institutions,
+            "goals": self.goals,
+            "operating_uses": [e.as_dict() for e in self.operating_uses],
+            "ungrounded_dropped": len(self.dropped),
+        }
+
+
+# --- reasons -----------------------------------------------------------------------------
+
+
+def _sentence_around(text: str, span: Span) -> Span:
+    start = span[0]
+    while start > 0 and text[start - 1] not in SENTENCE_END:
+        start -= 1
+    end = span[1]
+    while end < len(text) and text[end] not in SENTENCE_END:
+        end += 1
+    end = min(len(text), end + 1) if end < len(text) and text[end] != "\n" else end
+    return start, end
+
+
+def _passage_for(text: str, statements: list[Statement]) -> Span:
+    """The sentence(s) holding these changes, plus a next sentence that gives the reason."""
+    start = min(s.span[0] for s in statements)
+    end = max(s.span[1] for s in statements)
+    first, last = _sentence_around(text, (start, start)), _sentence_around(text, (end, end))
+    passage = (first[0], last[1])
+    following = text[passage[1] : passage[1] + 300]
+    if following and not following.startswith("\n") and REASON_CUE_RE.match(following):
+        passage = (passage[0], _sentence_around(text, (passage[1] + 1, passage[1] + 1))[1])
+    return passage
+
+
+class ChangeReasons(BaseModel):
+    """每个比上年增减事项在原文中给出的原因（原文逐字复制）。"""
+
+    reasons: list[str] = Field(
+        description="按事项顺序，每个事项一项：原文中逐字复制的增减原因；原文没有给出原因则为空字符串"
+    )
+
+    @model_validator(mode="after")
+    def ground_all(self, info: ValidationInfo) -> ChangeReasons:
+        """First attempt: re-ask (through instructor) for what is not verbatim source text;
+        the re-ask then keeps what grounds and drops, counting them, the rest."""
+        context = info.context or {}
+        grounder: Grounder | None = context.get("grounder")
+        if grounder is None:
+            return self
+        context["attempts"] = context.get("attempts", 0) + 1
+        strict = context["attempts"] <= context.get("strict_attempts", 1)
+        expected = context["count"]
+        if len(self.reasons) != expected:
+            if strict:
+                raise ValueError(f"需要恰好{expected}项（每个事项一项，没有原因填空字符串）")
+            self.reasons = (self.reasons + [""] * expected)[:expected]
+        problems = []
+        for i, value in enumerate(self.reasons):
+            if value.strip() and grounder.ground(value, context["window"]) is None:
+                if strict:
+                    problems.append(
+                        f"第{i + 1}项「{value}」不是原文中的连续文字，请逐字复制原文，或填空字符串"
+                    )
+                else:
+                    context.setdefault("dropped", []).append(value)
+                    self.reasons[i] = ""
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
+def _reason_reach(text: str, after: int, passage: Span, figure_starts: list[int]) -> Span:
+    """Where a change's reason may lie: after its figure, before the clause of the next
+    figure (whose label sits after the last separator) or the passage end."""
+    limit = min([p for p in figure_starts if p > after] + [passage[1]])
+    if limit < passage[1]:
+        cut = max(text.rfind(sep, after, limit) for sep in "，,；;")
+        if cut > after:
+            limit = cut
+    return after, limit
+
+
+def _clip_reason(text: str, span: Span) -> Span | None:
+    """Drop a trailing "主要用于…" (a use, not a reason) and separators; None if too short."""
+    body = text[span[0] : span[1]]
+    use = USE_CUE_RE.search(body)
+    if use:
+        body = body[: use.start()]
+    body = body.rstrip("，,；;。 \n")
+    return (span[0], span[0] + len(body)) if len(body) >= 2 else None
+
+
+def _cue_reason(text: str, statement: Statement, passage: Span, stops: list[int]) -> Span | None:
+    """'…减少89.1万元，主要是科技馆项目经费减少。' → the words after the cue."""
+    after, limit = _reason_reach(text, statement.figure_span[1], passage, stops)
+    match = REASON_CUE_RE.match(text[after:limit].translate(FULLWIDTH))
+    if match is None:
+        return None
+    return _clip_reason(text, (after + match.end(), limit))
+
+
+def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative) -> None:
+    doc, facts = parsed.doc, parsed.facts
+    text = doc.text
+    grounder = Grounder(text)
+    groups: dict[int, list[Statement]] = {}
+    for key, statements in facts.statements.items():
+        if key.startswith("change_"):
+            for statement in statements:
+                if statement.source == "text":
+                    groups.setdefault(statement.sentence, []).append(statement)
+    figure_starts = sorted(s.span[0] for sts in facts.statements.values() for s in sts)
+    figure_starts += [start for start, _ in facts.unlabelled]
+    figure_starts.sort()
+    prompt = load_prompt("reasons")
+    for statements in groups.values():
+        passage = _passage_for(text, statements)
+        keys = list(dict.fromkeys(s.key for s in statements))
+        found: dict[str, Extracted] = {}
+        if llm is not None:
+            found = _reasons_from_model(
+                doc,
+                facts,
+                llm,
+                prompt,
+                grounder,
+                passage,
+                statements,
+                keys,
+                narrative,
+                figure_starts,
+            )
+        for statement in statements:
+            if statement.key in found:
+                continue
+            span = _cue_reason(text, statement, passage, figure_starts)
+            if span is not None:
+                found[statement.key] = Extracted(text[span[0] : span[1]], span, "cue")
+        for key, extracted in found.items():
+            narrative.reasons.setdefault(key, []).append(extracted)
+
+
+def _reasons_from_model(
+    doc: Document,
+    facts: Facts,
+    llm: LLM,
+    prompt: Any,
+    grounder: Grounder,
+    passage: Span,
+    statements: list[Statement],
+    keys: list[str],
+    narrative: Narrative,
+    figure_starts: list[int],
+) -> dict[str, Extracted]:
+    text = doc.text
+    descriptions = {s.key: text[s.span[0] : s.span[1]] for s in statements}
+    items = "\n".join(f"{i}. {descriptions[key]}" for i, key in enumerate(keys, 1))
+    messages = prompt.messages(passage=text[passage[0] : passage[1]].strip(), items=items)
+    context: dict[str, Any] = {"grounder": grounder, "window": passage, "count": len(keys)}
+    before = llm.stats.calls
+    try:
+        answer = llm.structured(messages, ChangeReasons, validation_context=context, max_retries=1)
+    except StructuredOutputError:
+        narrative.model_calls += llm.stats.calls - before
+        return {}
+    narrative.model_calls += llm.stats.calls - before
+    narrative.dropped.extend(context.get("dropped", []))
+    found: dict[str, Extracted] = {}
+    figures = {s.key: s.figure_span for s in statements}
+    for key, value in zip(keys, answer.reasons, strict=True):
+        own = figures[key]
+        value = USE_CUE_RE.split(value.strip())[0].rstrip("，,；; ")  # a use is not a reason
+        if not value:
+            continue
+        narrative.checks.extend(check_model_numbers(doc, facts, value, f"reason for {key}"))
+        reach = _reason_reach(text, own[1], passage, figure_starts)
+        grounded = grounder.ground(value, reach)
+        if grounded is None:
+            narrative.dropped.append(value)
+            continue
+        span = _clip_reason(text, (grounded.start, grounded.end))
+        if span is not None:
+            found[key] = Extracted(text[span[0] : span[1]], span, "model")
+    return found
+
+
+def check_model_numbers(doc: Document, facts: Facts, value: str, where: str) -> list[CheckResult]:
+    """Every figure a model wrote is compared with the parsed fact its words name."""
+    results = []
+    for key, statements in facts_in_snippet(value, doc.meta.year).statements.items():
+        fact = facts.get(key)
+        if fact is None:
+            continue
+        for stated in statements:
+            status = grade(fact.value, stated.value, fact.half_unit + stated.half_unit)
+            results.append(
+                CheckResult(
+                    id=f"model_number:{key}",
+                    rule=f"a figure in the model's {where} = parsed {key}",
+                    status=status,
+                    expected=fact.value,
+                    actual=stated.value,
+                    operands=[
+                        Operand(key, fact.value, fact.span, doc.quote(fact.span)),
+                        Operand(f"model: {where}", stated.value, None, value),
+                    ],
+                    message=""
+                    if status != "fail"
+                    else f"the model wrote {value[stated.span[0] : stated.span[1]]} where "
+                    f"the document states {doc.quote(fact.span)}",
+                )
+            )
+    return results
+
+
+# --- duties, institutions, goals, uses ----------------------------------------------------
+
+
+def _line_spans(text: str, start: int, end: int) -> list[Span]:
+    spans = []
+    position = start
+    while position < end:
+        stop = text.find("\n", position, end)
+        stop = end if stop < 0 else stop
+        spans.append((position, stop))
+        position = stop + 1
+    return spans
+
+
+def extract_duties(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative) -> None:
+    doc = parsed.doc
+    text = doc.text
+    section = next((s for s in doc.sections if DUTY_TITLE_RE.search(s.title)), None)
+    if section is None:
+        return
+    end = section.span[1]
+    for child in doc.sections[section.index + 1 :]:
+        if child.parent == section.index and not DUTY_TITLE_RE.search(child.title):
+            end = min(end, child.heading_span[0])
+            break
+    items: list[Extracted] = []
+    prose: list[Span] = []
+    for start, stop in _line_spans(text, section.body_start, end):
+        line = text[start:stop]
+        if DUTY_STOP_RE.match(line) or line.startswith("\t"):
+            if items or prose:
+                break
+            continue
+        marker = NUMBERED_ITEM_RE.match(line)
+        if marker:
+            body = line[marker.end() :].strip()
+            if body:
+                offset = start + line.index(body, marker.end())
+                items.append(Extracted(body, (offset, offset + len(body)), "structure"))
+        elif line.strip() and not line.rstrip().endswith(("：", ":")):
+            prose.append((start, stop))
+    if len(items) >= 2:
+        narrative.duties = items
+        return
+    if llm is None or not prose:
+        return
+    window = (prose[0][0], prose[-1][1])
+    narrative.duties = _duties_from_model(doc, llm, window, narrative)
+
+
+class DutyList(BaseModel):
+    """单位职责，逐条、逐字复制原文。"""
+
+    duties: list[str] = Field(description="每一条职责，原文中连续出现的文字，按原文顺序")
+
+
+def _duties_from_model(
+    doc: Document, llm: LLM, window: Span, narrative: Narrative
+) -> list[Extracted]:
+    text = doc.text
+    grounder = Grounder(text)
+    messages = load_prompt("duties").messages(passage=text[window[0] : window[1]])
+    before = llm.stats.calls
+    try:
+        answer = llm.structured(messages, DutyList, max_retries=1)
+    except StructuredOutputError:
+        return []
+    finally:
+        narrative.model_calls += llm.stats.calls - before
+    duties = []
+    for value in answer.duties:
+        grounded = grounder.ground(value, window)
+        if grounded is None:
+            narrative.dropped.append(value)
+            continue
+        duties.append(
+            Extracted(text[grounded.start : grounded.end], (grounded.start, grounded.end), "model")
+        )
+    return duties
+
+
+INSTITUTION_COLUMNS = {
+    "name": "单位名称",
+    "nature": "单位性质",
+    "level": "单位规格",
+    "funding": "经费保障形式",
+}
+UNIT_NAME_RE = re.compile(
+    r"^\s*(?P<name>[^\s，。,；;（(]{3,40}?(?:委员会|机关|局|院|校|学校|中心|馆|站|所|队|处|会|办公室|总队|支队|段))"
+    r"\s*(?:[（(][^)）]*[)）])?\s*$"
+)
+
+
+def extract_institutions(parsed: ParsedDocument, narrative: Narrative) -> None:
+    doc = parsed.doc
+    for table in doc.tables:
+        columns = [c.replace(" ", "") for c in table.columns]
+        if "单位名称" not in columns:
+            continue
+        index = {
+            field_name: columns.index(label)
+            for field_name, label in INSTITUTION_COLUMNS.items()
+            if label in columns
+        }
+        for row in table.body:
+            cells = row.cells
+            if len(cells) <= index["name"] or not cells[index["name"]].text:
+                continue
+            item = {name: cells[i].text if i < len(cells) else "" for name, i in index.items()}
+            item["span"] = list(cells[index["name"]].span)
+            narrative.institutions.append(item)
+    if narrative.institutions:
+        return
+    section = next((s for s in doc.sections if INSTITUTION_TITLE_RE.search(s.title)), None)
+    if section is None:
+        return
+    for start, stop in _line_spans(doc.text, section.body_start, section.span[1]):
+        match = UNIT_NAME_RE.match(doc.text[start:stop])
+        if match:
+            name_start = start + match.start("name")
+            narrative.institutions.append(
+                {
+                    "name": match["name"],
+                    "nature": "",
+                    "level": "",
+                    "funding": "",
+                    "span": [name_start, name_start + len(match["name"])],
+                }
+            )
+
+
+GOAL_LINE_RE = re.compile(r"^\s*绩效目标[:：]\s*")
+
+
+def extract_goals(parsed: ParsedDocument, narrative: Narrative) -> None:
+    doc = parsed.doc
+    text = doc.text
+    for section in doc.sections:
+        if "总体绩效目标" in section.title:
+            body = text[section.body_start : section.span[1]].strip()
+            if body and not body.startswith("\t"):
+                start = text.index(body, section.body_start)
+                narrative.goals.append(
+                    {
+                        "scope": "overall",
+                        "project": "",
+                        "text": body,
+                        "span": [start, start + len(body)],
+                    }
+                )
+    for section in doc.sections:
+        lines = _line_spans(text, section.body_start, section.span[1])
+        for i, (start, stop) in enumerate(lines):
+            match = GOAL_LINE_RE.match(text[start:stop])
+            if match and i > 0 and stop > start + match.end():
+                previous = text[lines[i - 1][0] : lines[i - 1][1]].strip()
+                narrative.goals.append(
+                    {
+                        "scope": "project",
+                        "project": previous,
+                        "text": text[start + match.end() : stop],
+                        "span": [start + match.end(), stop],
+                    }
+                )
+    for table in doc.tables:
+        for row in table.rows:
+            texts = row.texts()
+            if len(texts) >= 2 and texts[0] == "绩效目标" and texts[1]:
+                section = doc.sections[table.section] if table.section is not None else None
+                project = re.sub(r"绩效目标[表吧]?$", "", section.title) if section else ""
+                narrative.goals.append(
+                    {
+                        "scope": "project",
+                        "project": project,
+                        "text": texts[1],
+                        "span": list(row.cells[1].span),
+                    }
+                )
+
+
+def extract_operating_uses(parsed: ParsedDocument, narrative: Narrative) -> None:
+    """'…运行经费X万元…。主要用于：办公费…' in the figure's sentence or the next one."""
+    statement = parsed.facts.get("operating_expenses")
+    if statement is None:
+        return
+    text = parsed.doc.text
+    sentence = _sentence_around(text, statement.span)
+    following = _sentence_around(text, (sentence[1], sentence[1]))
+    end = following[1] if text[sentence[1] - 1 : sentence[1]] != "\n" else sentence[1]
+    match = USE_CUE_RE.search(text, statement.span[1], end)
+    if match:
+        stop = _sentence_around(text, (match.end(), match.end()))[1]
+        body = text[match.end() : stop].lstrip(":： ").rstrip("。 \n")
+        if body:
+            start = text.index(body, match.end())
+            narrative.operating_uses.append(Extracted(body, (start, start + len(body)), "cue"))
+
+
+def extract_narrative(parsed: ParsedDocument, llm: LLM | None) -> Narrative:
+    """All narrative fields of one parsed document; ``llm=None`` uses structure and cues only."""
+    narrative = Narrative()
+    extract_reasons(parsed, llm, narrative)
+    extract_duties(parsed, llm, narrative)
+    extract_institutions(parsed, narrative)
+    extract_goals(parsed, narrative)
+    extract_operating_uses(parsed, narrative)
+    return narrative
+
+
+def apply_narrative(parsed: ParsedDocument, narrative: Narrative) -> None:
+    """Put the narrative into the record and its number checks among the checks."""
+    parsed.extra.update(narrative.record_fields())
+    parsed.checks.extend(narrative.checks)
+
+
+__all__ = ["Narrative", "apply_narrative", "check_model_numbers", "extract_narrative"]

@@ -1,0 +1,126 @@
+"""Narrative extraction with a scripted model: grounding, re-asks, number checks, cues."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.llm import FakeLLM
+from extract.narrative import (
+    Narrative,
+    apply_narrative,
+    check_model_numbers,
+    extract_narrative,
+    extract_reasons,
+)
+from extract.record import parse_text
+from tests.helpers import DOC_NAMES, example_text, gold
+
+DOC = """某某县农业农村局2024年部门预算公开说明
+现将某某县农业农村局2024年部门预算公开如下：
+一、部门职责
+负责全县农业农村发展规划；拟订农业扶持政策并组织实施；承担县委、县政府交办的其他事项。
+二、预算情况
+2024年支出预算500.00万元，其中基本支出300.00万元，项目支出200.00万元。
+基本支出比上年增加20.00万元，因新增编制人员；项目支出比上年减少50.00万元，受到高标准农田建设项目完工的影响。
+"""
+
+
+def parsed_doc():
+    return parse_text(DOC, "county.txt")
+
+
+def reasons_only(parsed, llm) -> Narrative:
+    narrative = Narrative()
+    extract_reasons(parsed, llm, narrative)
+    return narrative
+
+
+def test_model_reasons_are_grounded_to_exact_spans() -> None:
+    parsed = parsed_doc()
+    llm = FakeLLM([{"reasons": ["因新增编制人员", "受到高标准农田建设项目完工的影响"]}])
+    narrative = reasons_only(parsed, llm)
+    apply_narrative(parsed, narrative)
+    reasons = parsed.record()["reasons"]
+    assert [r["text"] for r in reasons["change_expenditure_basic"]] == ["因新增编制人员"]
+    assert reasons["change_expenditure_project"][0]["method"] == "model"
+    for items in reasons.values():
+        for item in items:
+            start, end = item["span"]
+            assert DOC[start:end] == item["text"]
+    # the model read only the sentence stating the changes, not the whole document
+    prompt = llm.calls[0].messages[-1]["content"]
+    assert "基本支出比上年增加20.00万元" in prompt and "部门职责" not in prompt
+
+
+def test_invented_reason_is_reasked_then_dropped_and_counted() -> None:
+    parsed = parsed_doc()
+    invented = {
+        "reasons": ["因为上级统一部署了新的重大专项任务", "受到高标准农田建设项目完工的影响"]
+    }
+    llm = FakeLLM([invented, invented])
+    narrative = reasons_only(parsed, llm)
+    assert len(llm.calls) == 2  # one re-ask carrying the validation error
+    assert "不是原文中的连续文字" in llm.calls[1].messages[-1]["content"]
+    assert narrative.dropped == ["因为上级统一部署了新的重大专项任务"]
+    assert "change_expenditure_basic" not in narrative.reasons
+    assert (
+        narrative.reasons["change_expenditure_project"][0].text
+        == "受到高标准农田建设项目完工的影响"
+    )
+
+
+def test_a_figure_copied_as_reason_is_not_a_reason() -> None:
+    parsed = parsed_doc()
+    llm = FakeLLM([{"reasons": ["项目支出比上年减少50.00万元", ""]}])
+    narrative = reasons_only(parsed, llm)
+    # it lies in the passage but not after the basic change's own figure: dropped, counted
+    assert len(llm.calls) == 1
+    assert "change_expenditure_basic" not in narrative.reasons
+    assert narrative.dropped == ["项目支出比上年减少50.00万元"]
+
+
+def test_numbers_written_by_the_model_are_checked_against_parsed_facts() -> None:
+    parsed = parsed_doc()
+    ok = check_model_numbers(parsed.doc, parsed.facts, "基本支出增加20.00万元", "reason")
+    wrong = check_model_numbers(parsed.doc, parsed.facts, "基本支出增加25万元", "reason")
+    assert [c.status for c in ok] == ["pass"]
+    assert [c.status for c in wrong] == ["fail"]
+    assert wrong[0].expected == 20 and wrong[0].actual == 25
+    assert wrong[0].operands[0].span is not None
+
+
+def test_unnumbered_duties_are_split_by_the_model_and_grounded() -> None:
+    parsed = parsed_doc()
+    llm = FakeLLM(
+        [
+            {"reasons": ["", ""]},
+            {
+                "duties": [
+                    "负责全县农业农村发展规划",
+                    "拟订农业扶持政策并组织实施",
+                    "编造的一条职责内容",
+                ]
+            },
+        ]
+    )
+    narrative = extract_narrative(parsed, llm)
+    assert [d.text for d in narrative.duties] == [
+        "负责全县农业农村发展规划",
+        "拟订农业扶持政策并组织实施",
+    ]
+    assert "编造的一条职责内容" in narrative.dropped
+
+
+@pytest.mark.parametrize("name", DOC_NAMES)
+def test_without_a_model_structure_and_cues_still_ground_everything(name: str) -> None:
+    parsed = parse_text(example_text(name), name)
+    narrative = extract_narrative(parsed, None)
+    expected = gold(name)
+    assert [d.text for d in narrative.duties] == expected["duties"]
+    text = parsed.doc.text
+    for items in narrative.reasons.values():
+        for item in items:
+            assert text[item.span[0] : item.span[1]] == item.text
+    for key, fragments in expected["reasons"].items():
+        found = " ".join(item.text for item in narrative.reasons.get(key, []))
+        assert all(f in found or found in f for f in fragments), key
