@@ -150,6 +150,100 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if summary.errors else 0
 
 
+def _open_index(settings: Settings):
+    from qa.index import Index
+
+    return Index(settings.index_dir)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    import contextlib
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from extract.narrative import apply_narrative, extract_narrative
+    from extract.record import parse_file
+    from qa.index import index_paths
+
+    console = Console(stderr=True)
+    paths = list(iter_inputs(args.paths))
+    index = _open_index(settings)
+    with contextlib.ExitStack() as stack:
+        llm = None
+        if not args.no_model:
+            from extract.llm import get_llm
+
+            llm, llm_stack = get_llm(settings)
+            stack.enter_context(llm_stack)
+
+        def record_for(path: Path) -> tuple[Any, dict[str, Any]]:
+            parsed = parse_file(path, max_bytes=_max_bytes(settings))
+            apply_narrative(parsed, extract_narrative(parsed, llm))
+            record = parsed.record()
+            for heavy in ("tables", "indicators", "procurement_items"):
+                record.pop(heavy, None)
+            return parsed, record
+
+        with Progress(
+            TextColumn("[bold]index"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+        ) as progress:
+            task = progress.add_task("", total=len(paths))
+
+            def done(path: Path, status: str) -> None:
+                progress.update(task, advance=1, description=f"{path.name} ({status})")
+                if status.startswith("error"):
+                    progress.console.print(status)
+
+            counts = index_paths(
+                index, paths, max_bytes=_max_bytes(settings), on_done=done, record_for=record_for
+            )
+    for name in args.remove or []:
+        if index.remove(name):
+            counts["removed"] = counts.get("removed", 0) + 1
+    console.print(
+        ", ".join(f"{v} {k}" for k, v in counts.items()) + f" · index: {settings.index_dir}"
+    )
+    return 1 if counts["errors"] else 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    import contextlib
+
+    from qa.answer import ask
+
+    index = _open_index(settings)
+    docs = [Path(d).name for d in args.docs] if args.docs else None
+    with contextlib.ExitStack() as stack:
+        llm = None
+        if not args.no_model:
+            from extract.llm import get_llm
+
+            llm, llm_stack = get_llm(settings)
+            stack.enter_context(llm_stack)
+        answer = ask(args.question, index, llm, docs=docs)
+    if args.json:
+        json.dump(answer.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for char in answer.answer:  # the answer first, as it is shown in the chat
+        sys.stdout.write(char)
+    sys.stdout.write("\n")
+    if answer.citations:
+        print("\n" + ("最接近的段落：" if answer.declined else "引用："))
+        for number, citation in enumerate(answer.citations, 1):
+            mark = "✓" if citation.verified else "✗"
+            print(
+                f"[{number}] {mark} {citation.doc} · {citation.section} · "
+                f"[{citation.span[0]}:{citation.span[1]}]\n    「{citation.quote}」"
+            )
+    return 0
+
+
 def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     from extract.llm.model_install import main as model_main
 
@@ -192,6 +286,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_setting_flags(extract)
     extract.set_defaults(handler=cmd_extract)
+
+    index = commands.add_parser("index", help="add documents to the question-answering index")
+    index.add_argument("paths", nargs="*", help="documents or directories (walked)")
+    index.add_argument("--remove", nargs="+", metavar="NAME", help="drop documents by file name")
+    index.add_argument(
+        "--no-model",
+        action="store_true",
+        help="index without LLM narrative extraction (reasons from cue phrases)",
+    )
+    add_setting_flags(index)
+    index.set_defaults(handler=cmd_index)
+
+    ask_parser = commands.add_parser("ask", help="ask a question; answers cite the source")
+    ask_parser.add_argument("question")
+    ask_parser.add_argument("--json", action="store_true", help="the answer as JSON")
+    ask_parser.add_argument("--docs", nargs="+", help="only these documents (file names)")
+    ask_parser.add_argument(
+        "--no-model",
+        action="store_true",
+        help="answer from records only; decline what needs the model",
+    )
+    add_setting_flags(ask_parser)
+    ask_parser.set_defaults(handler=cmd_ask)
+
+    from eval.cli_eval import add_eval_command
+
+    add_eval_command(commands)
 
     model = commands.add_parser(
         "model", help="install or locate the bundled local model (install [--variant] | path)"

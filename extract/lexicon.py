@@ -16,7 +16,10 @@ PAREN_JING = r"[（(]\s*境\s*[）)]"
 
 LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # income
-    (r"(?:预算)?收支(?:预算|安排|总预算|总计)|收支预算总额", ("income_total", "expenditure_total")),
+    (
+        r"(?:预算)?收支(?:预算|安排|总预算|总计)?|收支预算总额",
+        ("income_total", "expenditure_total"),
+    ),
     (r"(?:预算|全年)?收入(?:预算|合计|总计|总额)|预算收入|总收入|本年收入合计", ("income_total",)),
     (r"一般公共预算(?:财政)?(?:拨款)?(?:收入)?", ("income_general_budget",)),
     (r"(?:政府性)?基金预算(?:财政)?(?:拨款)?(?:收入)?|政府性基金(?:拨款)?收入", ("income_fund",)),
@@ -59,6 +62,46 @@ LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"资产总额|固定资产(?:金额|原值|总额|总值|账面(?:原值|价值))?", ("assets_total",)),
     (r"拟(?:新)?购置(?:固定)?资产(?:总额|金额)?", ("assets_purchase_planned",)),
 )
+
+# How a fact is named in answers and reports.
+DISPLAY_NAMES: dict[str, str] = {
+    "income_total": "收入预算",
+    "income_general_budget": "一般公共预算收入",
+    "income_fund": "政府性基金预算收入",
+    "income_state_capital": "国有资本经营预算收入",
+    "income_special_account": "财政专户核拨收入",
+    "income_business": "事业收入",
+    "income_operating": "经营收入",
+    "income_other": "其他收入",
+    "income_carryover": "上年结转",
+    "expenditure_total": "支出预算",
+    "expenditure_general_budget": "一般公共预算支出",
+    "expenditure_fund": "政府性基金预算支出",
+    "expenditure_basic": "基本支出",
+    "expenditure_personnel": "人员经费",
+    "expenditure_public": "公用经费",
+    "expenditure_project": "项目支出",
+    "operating_expenses": "机关运行经费",
+    "three_public_total": "“三公”经费",
+    "three_public_abroad": "因公出国（境）费",
+    "three_public_vehicle": "公务用车购置及运行维护费",
+    "three_public_vehicle_purchase": "公务用车购置费",
+    "three_public_vehicle_operation": "公务用车运行维护费",
+    "three_public_reception": "公务接待费",
+    "procurement_total": "政府采购预算",
+    "procurement_goods": "政府采购货物预算",
+    "procurement_works": "政府采购工程预算",
+    "procurement_services": "政府采购服务预算",
+    "assets_total": "固定资产",
+    "assets_purchase_planned": "拟购置固定资产",
+}
+
+
+def display_name(key: str) -> str:
+    base = key.removeprefix("change_")
+    name = DISPLAY_NAMES.get(base, base)
+    return f"{name}增减" if key.startswith("change_") else name
+
 
 # Facts about a stock at a date rather than the budget year, so another year in the label is normal.
 UNDATED_KEYS = frozenset({"assets_total", "income_carryover"})
