@@ -1,0 +1,145 @@
+"""``budgetlens eval`` end to end with --no-model: outputs, saved runs, baselines, any
+gold directory, and the Q&A plug-in point."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from eval.__main__ import main
+from eval.cli_eval import add_eval_command
+from eval.qa_hook import QAContext
+from eval.score_qa import AskFn
+from tests.helpers import EXAMPLES, GOLD, gold
+
+DOC = "zhangjiakou_kexie_2021_bumenyusuan.txt"
+
+
+def run_cli(tmp_path: Path, *extra: str, gold_dir: Path = GOLD) -> int:
+    args = ["--gold", str(gold_dir), "--docs", str(EXAMPLES), "--no-model"]
+    return main([*args, "--runs-dir", str(tmp_path / "runs"), *extra])
+
+
+def test_the_command_registers_on_any_subparsers() -> None:
+    parser = argparse.ArgumentParser(prog="budgetlens")
+    add_eval_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["eval", "--gold", "g", "--docs", "d", "--no-model", "--threads", "2"])
+    assert (args.gold, args.docs, args.no_model) == (Path("g"), Path("d"), True)
+    assert callable(args.handler) and args.setting_threads == "2"
+
+
+def test_no_model_run_writes_json_and_a_self_contained_report(tmp_path: Path) -> None:
+    out_json, out_html = tmp_path / "run.json", tmp_path / "report.html"
+    assert run_cli(tmp_path, "--json", str(out_json), "--report", str(out_html), "--no-qa") == 0
+    run = json.loads(out_json.read_text(encoding="utf-8"))
+    assert run["setup"] == "no-model" and run["summary"]["documents"] == 3
+    assert run["summary"]["facts"]["f1"] == 1.0
+    assert run["summary"]["qa"] == {"status": "not run"}
+    assert {d["doc"] for d in run["documents"]} == {gold(p.name)["doc"] for p in GOLD.glob("*")}
+    html = out_html.read_text(encoding="utf-8")
+    assert "<svg" in html and "<table>" in html and "Failing items" in html
+    for outside in ("<script", "<link", "src=", "@import"):
+        assert outside not in html
+    saved = sorted((tmp_path / "runs").glob("*.json"))
+    assert len(saved) == 1 and (tmp_path / "runs" / ".gitignore").exists()
+
+
+def test_the_next_run_compares_with_the_last_saved_one(tmp_path: Path) -> None:
+    assert run_cli(tmp_path) == 0
+    out = tmp_path / "second.json"
+    assert run_cli(tmp_path, "--json", str(out), "--fail-on-regression") == 0
+    run = json.loads(out.read_text(encoding="utf-8"))
+    assert Path(run["comparison"]["baseline"]).parent == tmp_path / "runs"
+    assert {r["status"] for r in run["comparison"]["rows"]} == {"same"}
+
+
+def test_a_drop_below_the_baseline_fails_with_fail_on_regression(tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    assert run_cli(tmp_path, "--no-save", "--json", str(first)) == 0
+    better = json.loads(first.read_text(encoding="utf-8"))
+    better["summary"]["reasons"]["recall"] = 1.0  # pretend the last run found every char
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(better), encoding="utf-8")
+    assert run_cli(tmp_path, "--no-save", "--baseline", str(baseline)) == 0  # reported only
+    assert run_cli(tmp_path, "--no-save", "--baseline", str(baseline), "--fail-on-regression") == 1
+
+
+def test_any_gold_directory_works_and_missing_fields_are_not_scored(tmp_path: Path) -> None:
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    minimal = {"doc": DOC, "facts": {"expenditure_total": 1006.46}}
+    (gold_dir / "minimal.json").write_text(json.dumps(minimal), encoding="utf-8")
+    out = tmp_path / "run.json"
+    assert (
+        run_cli(
+            tmp_path, "--json", str(out), "--report", str(tmp_path / "r.html"), gold_dir=gold_dir
+        )
+        == 0
+    )
+    doc = json.loads(out.read_text(encoding="utf-8"))["documents"][0]
+    assert doc["facts"]["counts"]["hit"] == 1  # scored on value alone: no fact_quotes
+    for field in ("reasons", "duties", "checks", "qa"):
+        assert doc[field]["scored"] is False, field
+
+
+def test_a_missing_document_is_an_error_row_and_exit_1(tmp_path: Path) -> None:
+    gold_dir = tmp_path / "gold"
+    shutil.copytree(GOLD, gold_dir)
+    (gold_dir / "ghost.json").write_text(json.dumps({"doc": "ghost.txt"}), encoding="utf-8")
+    out = tmp_path / "run.json"
+    assert run_cli(tmp_path, "--json", str(out), gold_dir=gold_dir) == 1
+    run = json.loads(out.read_text(encoding="utf-8"))
+    assert run["summary"]["errors"] == 1 and run["summary"]["facts"]["f1"] == 1.0
+
+
+def test_unusable_gold_or_recorded_responses_stop_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.json").write_text("{not json", encoding="utf-8")
+    assert run_cli(tmp_path, gold_dir=bad) == 2
+    args = ["--gold", str(GOLD), "--docs", str(EXAMPLES), "--no-save"]
+    assert main([*args, "--replay", str(tmp_path / "nothing-recorded")]) == 2
+
+
+def make_ask(context: QAContext) -> AskFn:
+    """A stand-in Q&A layer: answers from the gold file, citing the record's text."""
+    answers = {
+        item["question"]: item for doc in context.records for item in gold(doc).get("qa", [])
+    }
+
+    def ask(question: str, doc_names: list[str]) -> dict[str, Any]:
+        item, doc = answers[question], doc_names[0]
+        if item.get("answerable") is False:
+            return {"answer": "文件没有说明。", "declined": True, "citations": []}
+        text = context.texts[doc]
+        start = text.index(item["citation_contains"])
+        quote = text[start : start + len(item["citation_contains"])]
+        citation = {
+            "doc": doc,
+            "span": [start, start + len(quote)],
+            "quote": quote,
+            "verified": True,
+        }
+        return {"answer": item["answer_any"][0], "declined": False, "citations": [citation]}
+
+    return ask
+
+
+def test_a_q_and_a_layer_plugs_in_with_one_argument(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    html = tmp_path / "r.html"
+    assert (
+        run_cli(tmp_path, "--json", str(out), "--report", str(html), "--qa", f"{__name__}:make_ask")
+        == 0
+    )
+    qa = json.loads(out.read_text(encoding="utf-8"))["summary"]["qa"]
+    assert qa["answerable"] == 39 and qa["unanswerable"] == 9
+    assert (qa["answer_accuracy"], qa["citation_accuracy"], qa["decline_accuracy"]) == (
+        1.0,
+        1.0,
+        1.0,
+    )
+    assert "Q&amp;A answers" in html.read_text(encoding="utf-8")
