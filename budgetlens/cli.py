@@ -323,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `budgetlens … | head` ends quietly
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = settings_from_args(args)

@@ -44,7 +44,9 @@ def score_answer(item: dict[str, Any], answer: dict[str, Any], doc: str) -> dict
         result["citation_contains"] = needle
         # a declined answer's "closest passages" are not citations of an answer
         result["citation_correct"] = not declined and any(
-            c.get("verified") and c.get("doc") in (None, doc) and needle in str(c.get("quote"))
+            c.get("verified")
+            and c.get("doc") in (None, doc, *item.get("also_docs", []))
+            and needle in str(c.get("quote"))
             for c in citations
         )
     return result
@@ -59,7 +61,7 @@ def score_questions(gold: dict[str, Any], ask: AskFn | None) -> dict[str, Any]:
     items = []
     for item in questions:
         try:
-            answer = ask(item["question"], [gold["doc"]])
+            answer = ask(item["question"], [gold["doc"], *item.get("also_docs", [])])
         except Exception as exc:  # one failing question must not end the evaluation
             answer = {"answer": "", "declined": False, "citations": []}
             scored = score_answer(item, answer, gold["doc"])

@@ -360,14 +360,18 @@ def answer_from_retrieval(
         return Answer(question, NOT_FOUND, True, closest, "retrieval")
     citations = []
     for quoted in result.citations if result.found else []:
-        hit = hits[quoted.passage - 1] if 0 < quoted.passage <= len(hits) else None
-        if hit is None or hit.chunk.doc not in by_name:
-            continue
-        doc = by_name[hit.chunk.doc]
-        grounded = Grounder(doc.text).ground(quoted.quote, hit.chunk.span)
-        if grounded is None:
-            continue
-        citations.append(cite(doc, (grounded.start, grounded.end), widen=False))
+        # the cited passage first; a small model sometimes misnumbers, and what matters is
+        # that the quote is verbatim in a passage it was shown
+        order = sorted(range(len(hits)), key=lambda i: i != quoted.passage - 1)
+        for i in order:
+            hit = hits[i]
+            if hit.chunk.doc not in by_name:
+                continue
+            doc = by_name[hit.chunk.doc]
+            grounded = Grounder(doc.text).ground(quoted.quote, hit.chunk.span)
+            if grounded is not None:
+                citations.append(cite(doc, (grounded.start, grounded.end), widen=False))
+                break
     units = " ".join(d.unit for d in docs)
     if not citations or not _supports(question, result.answer, citations, units):
         return Answer(question, NOT_FOUND, True, closest, "retrieval")

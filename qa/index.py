@@ -68,6 +68,7 @@ class Index:
         self._lock = threading.Lock()
         self._bm25: Any = None
         self._bm25_chunks: list[Chunk] = []
+        self._chunk_docs: Any = None
         self._docs: dict[str, StoredDoc] | None = None
 
     # --- documents ---------------------------------------------------------------------
@@ -184,10 +185,13 @@ class Index:
                 _chunk_from_meta(i, m)
                 for i, m in zip(stored["ids"], stored["metadatas"], strict=True)
             ]
+            import numpy as np
+
             retriever = bm25s.BM25()
             if chunks:
                 retriever.index([char_tokens(c.text) for c in chunks], show_progress=False)
             self._bm25, self._bm25_chunks = retriever, chunks
+            self._chunk_docs = np.array([c.doc for c in chunks], dtype=object)
         return self._bm25, self._bm25_chunks
 
     def search(
@@ -215,18 +219,15 @@ class Index:
             import numpy as np
 
             scores = retriever.get_scores(char_tokens(question))
-            order = np.argsort(-scores)
-            rank = 0
-            for position in order:
-                if rank >= pool or scores[position] <= 0:
-                    break
+            if allowed is not None:
+                scores = np.where(np.isin(self._chunk_docs, sorted(allowed)), scores, 0.0)
+            top = np.argpartition(-scores, min(pool, len(scores) - 1))[:pool]
+            top = top[np.argsort(-scores[top])]
+            for rank, position in enumerate(p for p in top if scores[p] > 0):
                 chunk = chunks[int(position)]
-                if allowed is not None and chunk.doc not in allowed:
-                    continue
                 hit = fused.setdefault(chunk.id, Hit(chunk, 0.0))
                 hit.lexical_rank = rank
                 hit.score += 1.0 / (60 + rank)
-                rank += 1
         return sorted(fused.values(), key=lambda h: -h.score)[:k]
 
 
