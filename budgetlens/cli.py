@@ -95,6 +95,17 @@ def render_summary(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def open_model(stack: Any, args: argparse.Namespace, settings: Settings) -> Any:
+    """The configured LLM for a command (None with --no-model); closed with ``stack``."""
+    if args.no_model:
+        return None
+    from extract.llm import get_llm
+
+    llm, llm_stack = get_llm(settings)
+    stack.enter_context(llm_stack)
+    return llm
+
+
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     import contextlib
 
@@ -108,12 +119,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     paths = list(iter_inputs(args.paths))
     out_dir = Path(args.output)
     with contextlib.ExitStack() as stack:
-        llm = None
-        if not args.no_model:
-            from extract.llm import get_llm
-
-            llm, llm_stack = get_llm(settings)
-            stack.enter_context(llm_stack)
+        llm = open_model(stack, args, settings)
         progress = stack.enter_context(
             Progress(
                 TextColumn("[bold]extract"),
@@ -170,12 +176,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     paths = list(iter_inputs(args.paths))
     index = _open_index(settings)
     with contextlib.ExitStack() as stack:
-        llm = None
-        if not args.no_model:
-            from extract.llm import get_llm
-
-            llm, llm_stack = get_llm(settings)
-            stack.enter_context(llm_stack)
+        llm = open_model(stack, args, settings)
 
         def record_for(path: Path) -> tuple[Any, dict[str, Any]]:
             parsed = parse_file(path, max_bytes=_max_bytes(settings))
@@ -219,12 +220,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     index = _open_index(settings)
     docs = [Path(d).name for d in args.docs] if args.docs else None
     with contextlib.ExitStack() as stack:
-        llm = None
-        if not args.no_model:
-            from extract.llm import get_llm
-
-            llm, llm_stack = get_llm(settings)
-            stack.enter_context(llm_stack)
+        llm = open_model(stack, args, settings)
         answer = ask(args.question, index, llm, docs=docs)
     if args.json:
         json.dump(answer.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
