@@ -7,7 +7,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # A portable llama.cpp build (the wheel is compiled from source by pip).
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install model demo test bench lint clean
+.PHONY: install model browser-deps demo test app bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,20 @@ demo: model
 	$(VENV)/bin/budgetlens parse examples/
 	$(VENV)/bin/budgetlens extract examples/ -o out/demo --format xlsx
 
-## The test suite, including the end-to-end tests on the real local model.
+## Debian's Chromium and a CJK font for the browser test (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) || \
+		echo "chromium not installed: the browser test will be skipped"
+
+## The test suite, including the end-to-end tests on the real local model and in Chromium.
 PYTEST_ARGS ?= --live-model
-test: model
+test: model browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The chat app on 127.0.0.1:7860.
+app: model
+	$(PY) app.py
 
 ## Speed and memory figures (written to bench/RESULTS.md).
 bench: install

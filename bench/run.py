@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,22 +241,29 @@ def main() -> None:
         f"{' (--quick)' if args.quick else ''}.",
         "",
     ]
-    if hasattr(os, "sched_setaffinity"):
-        cores = os.sched_getaffinity(0)
+    results = ROOT / "bench" / "RESULTS.md"
+
+    def section(run: Callable[[], None]) -> None:
+        """Run one part; its lines (or its error) are written at once, so none is lost."""
+        printed = len(lines)
+        try:
+            run()
+        except Exception as exc:
+            lines.extend([f"{run.__name__}: failed: {type(exc).__name__}: {exc}", ""])
+        print("\n".join(lines[printed:]), flush=True)
+        results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
+    if cores:
         os.sched_setaffinity(0, {min(cores)})  # the parse target is for one core
-        bench_parse_one(lines)
-        bench_parse_corpus(lines, args.documents)
+    section(lambda: bench_parse_one(lines))
+    section(lambda: bench_parse_corpus(lines, args.documents))
+    if cores:
         os.sched_setaffinity(0, cores)
-    else:
-        bench_parse_one(lines)
-        bench_parse_corpus(lines, args.documents)
     if not args.quick:
-        bench_extract(lines)
-    bench_qa(lines, args.documents, with_model=not args.quick)
-    text = "\n".join(lines)
-    (ROOT / "bench" / "RESULTS.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print("written bench/RESULTS.md")
+        section(lambda: bench_extract(lines))
+    section(lambda: bench_qa(lines, args.documents, with_model=not args.quick))
+    print(f"written {results.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -168,9 +168,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from extract.narrative import apply_narrative, extract_narrative
     from extract.record import parse_file
-    from qa.index import index_paths
+    from qa.index import index_paths, record_for_index
 
     console = Console(stderr=True)
     paths = list(iter_inputs(args.paths))
@@ -180,11 +179,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
         def record_for(path: Path) -> tuple[Any, dict[str, Any]]:
             parsed = parse_file(path, max_bytes=_max_bytes(settings))
-            apply_narrative(parsed, extract_narrative(parsed, llm))
-            record = parsed.record()
-            for heavy in ("tables", "indicators", "procurement_items"):
-                record.pop(heavy, None)
-            return parsed, record
+            return parsed, record_for_index(parsed, llm)
 
         with Progress(
             TextColumn("[bold]index"),
@@ -237,6 +232,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 f"[{number}] {mark} {citation.doc} · {citation.section} · "
                 f"[{citation.span[0]}:{citation.span[1]}]\n    「{citation.quote}」"
             )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from app import build_app, launch
+
+    launch(build_app(settings), settings, host=args.host, port=args.port)
     return 0
 
 
@@ -305,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_setting_flags(ask_parser)
     ask_parser.set_defaults(handler=cmd_ask)
+
+    serve = commands.add_parser("serve", help="the chat app (Gradio) on 127.0.0.1:7860")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=7860)
+    add_setting_flags(serve)
+    serve.set_defaults(handler=cmd_serve)
 
     from eval.cli_eval import add_eval_command
 

@@ -17,7 +17,7 @@ from extract.numbers import json_number as number
 from extract.rows import indicator_rows, procurement_rows
 from extract.structure import build_structure
 
-__all__ = ["ParsedDocument", "parse_file", "parse_text"]
+__all__ = ["ParsedDocument", "parse_file", "parse_loaded", "parse_text"]
 
 
 @dataclass(slots=True)
@@ -45,8 +45,12 @@ def parse_file(path: str | Path, *, max_bytes: int = 20 * 1024 * 1024) -> Parsed
     """Load and parse one file; raises ``extract.loaders.LoadError`` naming the file and problem."""
     from extract.loaders import load_text  # the loaders pull in docx/pdf/html libraries
 
-    loaded = load_text(path, max_bytes=max_bytes)
-    parsed = parse_text(loaded.text, Path(path).name, loaded.source_format)
+    return parse_loaded(load_text(path, max_bytes=max_bytes), Path(path).name)
+
+
+def parse_loaded(loaded: Any, name: str) -> ParsedDocument:
+    """Parse what a loader returned (``extract.loaders.LoadedText``), keeping its warnings."""
+    parsed = parse_text(loaded.text, name, loaded.source_format)
     parsed.doc.warnings[:0] = loaded.warnings
     return parsed
 

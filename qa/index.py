@@ -242,6 +242,17 @@ def _chunk_from_meta(chunk_id: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+def record_for_index(parsed: Any, llm: Any) -> dict[str, Any]:
+    """The record an index keeps: narrative added, bulky table listings left out."""
+    from extract.narrative import apply_narrative, extract_narrative
+
+    apply_narrative(parsed, extract_narrative(parsed, llm))
+    record = parsed.record()
+    for heavy in ("tables", "indicators", "procurement_items"):
+        record.pop(heavy, None)
+    return record
+
+
 def index_paths(
     index: Index,
     paths: Iterable[Path],

@@ -1,0 +1,160 @@
+"""The web app's handlers (app.py), without a browser: temp index, no model."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("gradio", reason="gradio is not installed (pip install gradio)")
+
+from app import BudgetLensApp, build_app
+from budgetlens.settings import Settings
+from qa.index import Index
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "langfang_kexie_2023_danweiyusuan.txt"
+
+HOSTILE = """某某区民政局2024年部门预算公开说明
+现将某某区民政局2024年部门预算公开如下：
+一、预算情况
+2024年支出预算200.00万元，其中基本支出120.00万元，项目支出80.00万元。<script>alert(1)</script>
+项目支出比上年减少10.00万元，主要是养老服务补贴项目调整。
+"""
+
+
+@pytest.fixture(scope="module")
+def handlers(tmp_path_factory: pytest.TempPathFactory) -> BudgetLensApp:
+    root = tmp_path_factory.mktemp("app")
+    settings = Settings(index_dir=root / "index", cache_dir=root / "cache", max_file_mb=1)
+    app = BudgetLensApp(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    upload = root / "upload"
+    upload.mkdir()
+    target = upload / EXAMPLE.name
+    target.write_bytes(EXAMPLE.read_bytes())
+    hostile = upload / "hostile.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    calls: list[float] = []
+    message = app.upload([str(target), str(hostile)], False, lambda f, desc="": calls.append(f))
+    assert "✓ langfang_kexie_2023_danweiyusuan.txt: indexed" in message, message
+    assert calls[-1] == 1.0
+    return app
+
+
+def test_upload_lists_the_document_with_unit_year_kind(handlers: BudgetLensApp) -> None:
+    rows = {row[0]: row for row in handlers.documents_table()}
+    _name, unit, year, kind = rows["langfang_kexie_2023_danweiyusuan.txt"]
+    assert "廊坊" in unit and year == 2023 and kind == "budget"
+
+
+def test_reupload_is_unchanged_and_wrong_type_is_refused(
+    handlers: BudgetLensApp, tmp_path: Path
+) -> None:
+    again = tmp_path / EXAMPLE.name
+    again.write_bytes(EXAMPLE.read_bytes())
+    assert "unchanged" in handlers.upload([str(again)])
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ\x00")
+    assert "unsupported type" in handlers.upload(str(exe))
+    assert handlers.upload(None) == "No file chosen."
+
+
+def test_over_the_size_limit_is_rejected_with_a_clear_message(
+    handlers: BudgetLensApp, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (1024 * 1024 + 10))
+    message = handlers.upload([str(big)])
+    assert message.startswith("✗ big.txt") and "over the 1 MB limit" in message
+    assert "big.txt" not in handlers.doc_names()
+
+
+def test_ask_streams_an_answer_with_a_verified_citation_marked(handlers: BudgetLensApp) -> None:
+    question = "廊坊市科协项目支出为什么减少？"  # two documents state a 项目支出 decrease
+    steps = list(handlers.answer_stream(question, []))
+    assert len(steps) > 3  # the answer grows over several updates
+    growing = [s[0][-1]["content"] for s in steps[1:-1]]
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(growing))
+    history, labels, cites = steps[-1]
+    assert history[0] == {"role": "user", "content": question}
+    assert "老科协" in history[-1]["content"]
+    assert labels and labels[0].startswith("[1] ✓ langfang")
+    assert cites[0]["verified"]
+    html = handlers.citation_view(0, cites)
+    marked = html.split('<mark id="cite">', 1)[1].split("</mark>", 1)[0]
+    assert "项目支出减少144.13万元" in marked
+    assert handlers.citation_view(None, cites) == ""
+
+
+def test_question_without_an_answer_is_declined_without_a_model(handlers: BudgetLensApp) -> None:
+    *_, (history, _labels, _cites) = handlers.answer_stream("科协有几个党支部委员？", [])
+    assert "文件中没有找到相关信息" in history[-1]["content"]
+
+
+def test_record_view_escapes_document_text(handlers: BudgetLensApp) -> None:
+    cites_html = handlers.citation_view(
+        0, [{"doc": "hostile.txt", "span": [0, 10], "quote": "", "verified": True}]
+    )
+    view, facts = handlers.record_view("hostile.txt")
+    assert "<script>" not in cites_html and "&lt;script&gt;" in cites_html
+    assert "<script>" not in view
+    assert facts
+    langfang, langfang_facts = handlers.record_view("langfang_kexie_2023_danweiyusuan.txt")
+    assert "bl-badge bl-pass" in langfang
+    assert any("144.13" in str(row[2]) for row in langfang_facts)
+
+
+def test_failed_checks_show_operands_and_their_text(tmp_path: Path) -> None:
+    from qa.app_views import record_html
+
+    record = {
+        "unit": "x<b>",
+        "checks": [
+            {
+                "id": "c1",
+                "rule": "sum",
+                "status": "fail",
+                "expected": 3,
+                "actual": 4,
+                "message": "1+2≠4",
+                "operand_details": [
+                    {"name": "a", "value": 1, "span": [0, 3], "text": "a为1<script>"},
+                ],
+            }
+        ],
+    }
+    html = record_html(record)
+    assert "bl-fail" in html and "a为1&lt;script&gt;" in html and "x&lt;b&gt;" in html
+
+
+def test_export_csv_and_xlsx(handlers: BudgetLensApp) -> None:
+    path = handlers.export_record("langfang_kexie_2023_danweiyusuan.txt", "csv")
+    assert path is not None
+    with open(path, encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:2] == ["doc", "unit"] and len(rows) > 5
+    xlsx = handlers.export_record("langfang_kexie_2023_danweiyusuan.txt", "xlsx")
+    assert xlsx is not None and xlsx.endswith(".xlsx") and Path(xlsx).stat().st_size > 0
+    assert handlers.export_record("missing.txt", "csv") is None
+
+
+def test_remove_drops_the_document(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    app = BudgetLensApp(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    doc = tmp_path / "d.txt"
+    doc.write_text(HOSTILE, encoding="utf-8")
+    app.upload([str(doc)])
+    assert app.doc_names() == ["d.txt"]
+    assert app.remove("d.txt") == "removed d.txt" and app.doc_names() == []
+
+
+def test_build_app_returns_blocks(tmp_path: Path) -> None:
+    import gradio as gr
+
+    settings = Settings(index_dir=tmp_path / "index", base_url="http://127.0.0.1:9/v1", model="m")
+    demo = build_app(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    assert isinstance(demo, gr.Blocks)
+    from app import backend_description
+
+    assert "http://127.0.0.1:9/v1" in backend_description(settings)
