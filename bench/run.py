@@ -217,9 +217,11 @@ def bench_qa(lines: list[str], documents: int, with_model: bool) -> None:
         if with_model:
             from budgetlens.settings import Settings
             from extract.llm import get_llm
+            from extract.llm.model_install import model_path
 
-            with tempfile.TemporaryDirectory() as cache:
-                llm, stack = get_llm(Settings(cache_dir=Path(cache)))
+            with tempfile.TemporaryDirectory() as cache:  # cold cache, the installed model
+                settings = Settings(cache_dir=Path(cache), local_model=model_path(Settings()))
+                llm, stack = get_llm(settings)
                 with stack:
                     model_times = []
                     for question in questions:
