@@ -15,10 +15,11 @@ from extract.document import Document, Span, Table
 from extract.lexicon import UNDATED_KEYS, match_label, match_table_label
 from extract.numbers import (
     AMOUNT_RE,
-    DECREASE_WORDS,
+    DIRECTION_WORDS,
     FULLWIDTH,
     INCREASE_WORDS,
     PERCENT_RE,
+    ZERO_CHANGE_RE,
     amount_from_match,
     parse_cell_number,
     to_decimal,
@@ -57,29 +58,13 @@ class Facts:
         prose = [s for s in found if s.source == "text"]
         return (prose or found)[0]
 
-    def keys(self) -> list[str]:
-        return list(self.statements)
-
 
 SENTENCE_END = "。！？!?"
 CLAUSE_SEPARATORS = "，,；;：:、"
-DIRECTION_BEFORE_FIGURE_RE = re.compile(
-    "(?P<word>"
-    + "|".join(sorted((*INCREASE_WORDS, *DECREASE_WORDS), key=len, reverse=True))
-    + r")(?:了|为|约|至)?[\s:：]*$"
-)
+DIRECTION_BEFORE_FIGURE_RE = re.compile(rf"(?P<word>{DIRECTION_WORDS})(?:了|为|约|至)?[\s:：]*$")
 COMPARISON_RE = re.compile(
     r"(?:较|比|与|同比|相比)(?:上年|上一年|去年|上年度|(?:19|20)\d{2}\s*年度?)?"
     r"(?:年初)?(?:预算数?|决算数?|执行数|同期)?(?:相比|比较)?"
-)
-_COMPARED = (
-    r"(?:较|比|与)(?:上年|上一年|去年|上年度|(?:19|20)\d{2}\s*年度?)"
-    r"(?:预算|决算)?(?:相比|比较)?[，,]?\s*"
-)
-# 持平/无变化 say "no change" alone; 一致/相同 only after a comparison (口径一致 is not a change).
-ZERO_CHANGE_RE = re.compile(
-    rf"(?:{_COMPARED})?(?:持平|无增减|无变化|未发生变化|没有变化)(?:[，,]?无增减变化)?"
-    rf"|{_COMPARED}(?:保持)?(?:一致|相同)"
 )
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 PREVIOUS_RE = re.compile(r"上年|去年|上一年")

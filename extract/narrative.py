@@ -24,6 +24,7 @@ from extract.grounding import Grounder
 from extract.llm.base import LLM, StructuredOutputError
 from extract.numbers import FULLWIDTH
 from extract.record import ParsedDocument
+from extract.structure import enclosing
 from prompts import load_prompt
 
 SENTENCE_END = "。！？!?\n"
@@ -78,14 +79,9 @@ class Narrative:
 
 
 def _sentence_around(text: str, span: Span) -> Span:
-    start = span[0]
-    while start > 0 and text[start - 1] not in SENTENCE_END:
-        start -= 1
-    end = span[1]
-    while end < len(text) and text[end] not in SENTENCE_END:
-        end += 1
-    end = min(len(text), end + 1) if end < len(text) and text[end] != "\n" else end
-    return start, end
+    """The sentence holding ``span``, with its closing 。 when it has one."""
+    start, end = enclosing(text, span[0], span[1], SENTENCE_END)
+    return start, end + 1 if end < len(text) and text[end] != "\n" else end
 
 
 def _passage_for(text: str, statements: list[Statement]) -> Span:

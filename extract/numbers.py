@@ -36,11 +36,17 @@ BARE_NUMBER_RE = re.compile(rf"^\s*(?P<sign>[-−])?(?P<num>{_NUMBER})\s*$")
 
 INCREASE_WORDS = ("增加", "增长", "上升", "提高", "增")
 DECREASE_WORDS = ("减少", "下降", "降低", "压减", "缩减", "减")
-ZERO_CHANGE_WORDS = ("持平", "无增减", "无变化", "一致", "相同", "未发生变化", "没有变化")
-DIRECTION_RE = re.compile(
-    "|".join(sorted((*INCREASE_WORDS, *DECREASE_WORDS), key=len, reverse=True))
+DIRECTION_WORDS = "|".join(sorted((*INCREASE_WORDS, *DECREASE_WORDS), key=len, reverse=True))
+DIRECTION_RE = re.compile(DIRECTION_WORDS)
+_COMPARED = (
+    r"(?:较|比|与)(?:上年|上一年|去年|上年度|(?:19|20)\d{2}\s*年度?)"
+    r"(?:预算|决算)?(?:相比|比较)?[，,]?\s*"
 )
-ZERO_CHANGE_RE = re.compile("|".join(ZERO_CHANGE_WORDS))
+# 持平/无变化 say "no change" alone; 一致/相同 only after a comparison (口径一致 is not a change).
+ZERO_CHANGE_RE = re.compile(
+    rf"(?:{_COMPARED})?(?:持平|无增减|无变化|未发生变化|没有变化)(?:[，,]?无增减变化)?"
+    rf"|{_COMPARED}(?:保持)?(?:一致|相同)"
+)
 
 
 @dataclass(frozen=True, slots=True)

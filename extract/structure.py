@@ -59,6 +59,21 @@ def iter_lines(text: str) -> Iterator[tuple[int, int]]:
         start = end + 1
 
 
+def enclosing(
+    text: str, start: int, end: int, stops: str, limit: int | None = None
+) -> tuple[int, int]:
+    """Widen ``[start, end)`` to the nearest ``stops`` characters on each side (excluded),
+    going at most ``limit`` characters either way."""
+    reach = len(text) if limit is None else limit
+    left = start
+    while left > 0 and text[left - 1] not in stops and start - left < reach:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] not in stops and right - end < reach:
+        right += 1
+    return left, right
+
+
 EXPORT_NOISE_RE = re.compile(r"\[bookmark: [^\]]*\]")
 
 # --- web-page noise and the title --------------------------------------------------------

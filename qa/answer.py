@@ -23,6 +23,7 @@ from extract.checks import is_same_unit
 from extract.grounding import Grounder
 from extract.lexicon import LABELS, UNDATED_KEYS, display_name
 from extract.llm.base import LLM, StructuredOutputError
+from extract.structure import enclosing
 from prompts import load_prompt
 from qa.index import Index, StoredDoc
 
@@ -115,12 +116,7 @@ def scope(question: str, docs: dict[str, StoredDoc]) -> tuple[list[StoredDoc], s
 
 def segment_around(text: str, start: int, end: int, limit: int = 160) -> tuple[int, int]:
     """The clause-group (up to ；/。) holding a span, so a quote reads as a statement."""
-    left = start
-    while left > 0 and text[left - 1] not in SEGMENT_END and start - left < limit:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in SEGMENT_END and right - end < limit:
-        right += 1
+    left, right = enclosing(text, start, end, SEGMENT_END, limit)
     while left < start and text[left] in " \t（(":
         left += 1
     return left, right
