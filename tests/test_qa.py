@@ -65,9 +65,31 @@ def test_the_document_list_survives_reopening_a_torn_line_and_compaction(tmp_pat
     assert len(lines) <= 2 * 1 + 100 and list(Index(tmp_path).manifest()) == ["b.txt"]
 
 
+def test_bm25_is_saved_and_reopened_while_the_listing_is_unchanged(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Index(tmp_path)
+    add(first, "a.txt", INJECTION)
+    expected = [(h.chunk.id, h.lexical_rank) for h in first.search("养老服务补贴")]
+    reopened = Index(tmp_path)
+
+    def no_rebuild(self: Index) -> None:
+        raise AssertionError("rebuilt although nothing changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Index, "_build_lexical", no_rebuild)
+        assert [(h.chunk.id, h.lexical_rank) for h in reopened.search("养老服务补贴")] == expected
+        with pytest.raises(AssertionError, match="rebuilt"):  # a change makes it stale
+            add(reopened, "b.txt", INJECTION.replace("民政局", "财政局"))
+            reopened.search("财政局")
+    rebuilt = Index(tmp_path)._lexical()
+    assert sorted(rebuilt.names) == ["a.txt", "b.txt"] and len(rebuilt.owner) > len(expected)
+
+
 def test_vectors_of_an_interrupted_add_are_ignored_then_replaced(tmp_path) -> None:
     index = Index(tmp_path)
-    add(index, "b.txt", "某某县林业局2024年部门预算公开说明\n一、预算情况\n2024年支出预算50.00万元。\n")
+    other = "某某县林业局2024年部门预算公开说明\n一、预算情况\n2024年支出预算50.00万元。\n"
+    add(index, "b.txt", other)
     parsed = parse_text(INJECTION, "a.txt")
     chunks = chunk_document(parsed.doc, "orphan")
     # the vectors were stored, then the process died before the document was listed
