@@ -305,7 +305,7 @@ def main() -> None:
     parser.add_argument(
         "--retrieval-sizes",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[1000, 10000],
         help="index sizes (documents) to time retrieval at",
     )
@@ -325,20 +325,21 @@ def main() -> None:
     cpu = platform.processor() or platform.machine()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     command = " ".join(["python bench/run.py", *sys.argv[1:]])
-    lines = [
+    header = [
         "# Benchmark results",
         "",
         f"Machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GB, Python "
-        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}. Command: "
-        f"`{command}` (`make bench` runs it with no options). Each part runs in its own "
-        "process, so its peak memory is its own.",
+        f"{platform.python_version()}. `make bench` runs every part; each part runs in its "
+        "own process, so its peak memory is its own. Each section says when and with which "
+        "command it was measured: a run of some parts (`--only`) replaces just their sections.",
         "",
     ]
     results = ROOT / "bench" / "RESULTS.md"
-    print("\n".join(lines), flush=True)
+    sections = read_sections(results)
+    stamp = f"_Measured {time.strftime('%Y-%m-%d %H:%M')} with `{command}`._"
+    print("\n".join(header), flush=True)
     with tempfile.TemporaryDirectory() as workdir:
         for part in parts:
-            before = len(lines)
             done = subprocess.run(
                 [sys.executable, __file__, "--part", part, "--workdir", workdir]
                 + ["--documents", str(args.documents)]
@@ -346,14 +347,28 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             )
-            if done.returncode == 0:
-                lines += done.stdout.splitlines()
-            else:
+            output = done.stdout.splitlines()
+            if done.returncode != 0 or not output or not output[0].startswith("## "):
                 error = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                lines += [f"{part}: failed (exit {done.returncode}): {error}", ""]
-            print("\n".join(lines[before:]), flush=True)
-            results.write_text("\n".join(lines) + "\n", encoding="utf-8")  # none is lost
+                output = [f"## {part}", "", f"failed (exit {done.returncode}): {error}", ""]
+            section = [output[0], "", stamp, *output[1:]]
+            sections[output[0]] = section
+            print("\n".join(section), flush=True)
+            body = [line for lines in sections.values() for line in lines]
+            results.write_text("\n".join(header + body) + "\n", encoding="utf-8")  # none lost
     print(f"written {results.relative_to(ROOT)}")
+
+
+def read_sections(path: Path) -> dict[str, list[str]]:
+    """The sections of an earlier RESULTS.md by heading, in order (the header dropped)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        if line.startswith("## "):
+            current = sections[line] = [line]
+        elif current is not None:
+            current.append(line)
+    return sections
 
 
 if __name__ == "__main__":

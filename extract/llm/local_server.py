@@ -131,6 +131,10 @@ class LocalServer:
             "--n_threads", str(self.threads),
             "--n_threads_batch", str(self.threads),
             "--n_ctx", str(self.context_size),
+            # the server's default keeps logits for every context position: a 4096 x 151,936
+            # float array (2.5 GB) and the output layer run on every prompt token, for
+            # prompt log-probabilities BudgetLens never asks for
+            "--logits_all", "false",
             *self.extra_args,
         ]  # fmt: skip
 
