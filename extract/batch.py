@@ -81,8 +81,11 @@ def record_path(out_dir: Path, source: Path) -> Path:
 
 
 def write_atomic(path: Path, content: str) -> None:
+    """Write then rename; the temporary name carries the writer's pid (see clear_stale_temps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(content)
@@ -92,6 +95,29 @@ def write_atomic(path: Path, content: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def clear_stale_temps(directory: Path) -> int:
+    """Remove temporary files of writers that died mid-write (a killed batch), keeping those
+    of live processes, which may be another batch writing to the same directory."""
+    removed = 0
+    for temp in directory.glob(".*.tmp"):
+        pid = temp.name.removesuffix(".tmp").rsplit(".", 2)[-2]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        temp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def is_done(path: Path, sha256: str) -> bool:
@@ -139,6 +165,7 @@ def run_batch(
     """Process every path; each record is on disk before the next one is reported."""
     summary = BatchSummary()
     started = time.perf_counter()
+    clear_stale_temps(out_dir / RECORD_DIR)
 
     def one(path: Path) -> None:
         try:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 from openpyxl import load_workbook
 
 from budgetlens.cli import main
-from extract.batch import export, iter_records, record_path, run_batch
+from extract.batch import RECORD_DIR, export, iter_records, record_path, run_batch
 from tests.helpers import EXAMPLES, example_text
 
 
@@ -46,6 +49,23 @@ def test_resume_skips_done_documents_and_redoes_changed_ones(tmp_path) -> None:
     assert summary.skipped == 4 and summary.documents == 1
     redone = json.loads(record_path(out, changed).read_text("utf-8"))
     assert redone["unit"] == "廊坊市科学技术协会"
+
+
+def test_a_rerun_removes_temporary_files_of_dead_writers_only(tmp_path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    records = tmp_path / RECORD_DIR
+    records.mkdir()
+    killed = records / f".a.1234abcd.json.{dead}.k2j4h1x0.tmp"
+    writing = records / f".b.5678abcd.json.{os.getpid()}.q9w8e7r6.tmp"
+    for temp in (killed, writing):
+        temp.write_text("{", encoding="utf-8")
+    run_batch([], tmp_path, None)
+    assert not killed.exists() and writing.exists()
 
 
 def test_exports(tmp_path) -> None:
