@@ -374,42 +374,43 @@ class Index:
         """Dense and lexical rankings fused by reciprocal rank (k=60).
 
         Hits are keyed by (document, span) and only the best ``k`` are read from the store.
+        The index lock is held throughout, so a document added or removed meanwhile (the app
+        serves uploads and questions from several threads) cannot leave the listing, the BM25
+        rows and the store out of step.
         """
         import numpy as np
 
-        entries = self.manifest()
-        allowed = set(entries) if docs is None else set(docs) & set(entries)
-        if not allowed or self._collection.count() == 0:
-            return []
-        ranks: dict[tuple[str, int, int], list[int | None]] = {}
-        for dense_rank, (name, chunk_id) in enumerate(
-            self._dense(question, None if docs is None else allowed, entries, pool)
-        ):
-            start, _, end = chunk_id.rpartition(":")[2].partition("-")
-            ranks.setdefault((name, int(start), int(end)), [None, None])[0] = dense_rank
-        lexical = self._lexical()
-        if len(lexical.owner):
-            scores = lexical.retriever.get_scores(char_tokens(question))
-            if docs is not None:
-                wanted = [n for n, name in enumerate(lexical.names) if name in allowed]
-                scores = np.where(np.isin(lexical.owner, wanted), scores, 0.0)
-            top = np.argpartition(-scores, min(pool, len(scores) - 1))[:pool]
-            top = top[np.argsort(-scores[top])]
-            for rank, row in enumerate(r for r in top if scores[r] > 0):
-                start, end = (int(x) for x in lexical.spans[row])
-                key = (lexical.names[lexical.owner[row]], start, end)
-                ranks.setdefault(key, [None, None])[1] = rank
-        fused = sorted(
-            ranks.items(),
-            key=lambda item: -sum(1.0 / (60 + r) for r in item[1] if r is not None),
-        )
-        hits = []
-        for (name, start, end), (dense_at, lexical_at) in fused[:k]:
-            chunk = self._chunk(name, entries[name]["id"], (start, end))
-            if chunk is not None:
-                score = sum(1.0 / (60 + r) for r in (dense_at, lexical_at) if r is not None)
-                hits.append(Hit(chunk, score, dense_at, lexical_at))
-        return hits
+        with self._lock:
+            entries = self._manifest.entries
+            allowed = set(entries) if docs is None else set(docs) & set(entries)
+            if not allowed or self._collection.count() == 0:
+                return []
+            ranks: dict[tuple[str, int, int], list[int | None]] = {}
+            for dense_rank, (name, chunk_id) in enumerate(
+                self._dense(question, None if docs is None else allowed, entries, pool)
+            ):
+                start, _, end = chunk_id.rpartition(":")[2].partition("-")
+                ranks.setdefault((name, int(start), int(end)), [None, None])[0] = dense_rank
+            lexical = self._lexical()
+            if len(lexical.owner):
+                scores = lexical.retriever.get_scores(char_tokens(question))
+                if docs is not None:
+                    wanted = [n for n, name in enumerate(lexical.names) if name in allowed]
+                    scores = np.where(np.isin(lexical.owner, wanted), scores, 0.0)
+                top = np.argpartition(-scores, min(pool, len(scores) - 1))[:pool]
+                top = top[np.argsort(-scores[top])]
+                for rank, row in enumerate(r for r in top if scores[r] > 0):
+                    start, end = (int(x) for x in lexical.spans[row])
+                    key = (lexical.names[lexical.owner[row]], start, end)
+                    ranks.setdefault(key, [None, None])[1] = rank
+            fused = sorted(ranks.items(), key=lambda item: -_reciprocal_rank(item[1]))
+            hits = []
+            for (name, start, end), (dense_at, lexical_at) in fused[:k]:
+                chunk = self._chunk(name, entries[name]["id"], (start, end))
+                if chunk is not None:
+                    score = _reciprocal_rank([dense_at, lexical_at])
+                    hits.append(Hit(chunk, score, dense_at, lexical_at))
+            return hits
 
     def _dense(
         self,
@@ -458,6 +459,11 @@ class Index:
             return None
         c = stored["chunks"][position]
         return Chunk(id=c[0], doc=name, text=c[5], span=(c[1], c[2]), section=c[3], kind=c[4])
+
+
+def _reciprocal_rank(ranks: list[int | None]) -> float:
+    """Reciprocal-rank fusion with the usual k = 60; a list the hit is absent from adds 0."""
+    return sum(1.0 / (60 + r) for r in ranks if r is not None)
 
 
 def record_for_index(parsed: Any, llm: Any) -> dict[str, Any]:
