@@ -23,7 +23,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -143,19 +145,14 @@ def bench_index(lines: list[str], workdir: Path) -> None:
     build = time.perf_counter() - start
     chunks = index._collection.count()
     found = total = 0
-    for gold in sorted((ROOT / "eval" / "gold").glob("*.json")):
-        doc = f"{gold.stem}.txt"
-        text = (ROOT / "examples" / doc).read_text(encoding="utf-8")
-        for question in json.loads(gold.read_text(encoding="utf-8"))["qa"]:
-            quote = question.get("citation_contains")
-            if not quote or question.get("also_docs"):
-                continue
-            total += 1
-            start = text.index(quote)
-            hits = index.search(question["question"], docs=[doc], k=3)
-            found += any(
-                h.chunk.span[0] < start + len(quote) and start < h.chunk.span[1] for h in hits
-            )
+    for doc, question in gold_qa():
+        quote = question.get("citation_contains")
+        if not quote or question.get("also_docs"):
+            continue
+        total += 1
+        start = (ROOT / "examples" / doc).read_text(encoding="utf-8").index(quote)
+        hits = index.search(question["question"], docs=[doc], k=3)
+        found += any(h.chunk.span[0] < start + len(quote) and start < h.chunk.span[1] for h in hits)
     lines += [
         "## index build",
         "",
@@ -230,12 +227,15 @@ def bench_retrieval(lines: list[str], workdir: Path, documents: int) -> None:
     ]
 
 
+def gold_qa() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(document file name, gold question) for every hand-labelled question."""
+    for gold in sorted((ROOT / "eval" / "gold").glob("*.json")):
+        for question in json.loads(gold.read_text(encoding="utf-8"))["qa"]:
+            yield f"{gold.stem}.txt", question
+
+
 def gold_questions() -> list[str]:
-    return [
-        q["question"]
-        for gold in sorted((ROOT / "eval" / "gold").glob("*.json"))
-        for q in json.loads(gold.read_text(encoding="utf-8"))["qa"]
-    ]
+    return [question["question"] for _, question in gold_qa()]
 
 
 def bench_answers(lines: list[str], workdir: Path, with_model: bool) -> None:
