@@ -46,8 +46,14 @@ app: model
 bench: install
 	$(PY) bench/run.py
 
+## ruff (lint and format), the import contracts and the type checker, over the package as
+## installed (tools/package_view.py links the mapped folders into one budgetlens tree).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/package_view.py >/dev/null
+	cd build/pkgview && ../../$(VENV)/bin/lint-imports ../../pyproject.toml
+	cd build/pkgview && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml -p budgetlens
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis build *.egg-info

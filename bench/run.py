@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import generate  # noqa: E402
-from extract.record import parse_text  # noqa: E402
+from budgetlens.pipeline import Text, process, process_document  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -48,14 +48,14 @@ def bench_parse_one(lines: list[str]) -> None:
     ]
     for path in sorted((ROOT / "examples").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        parse_text(text, path.name)
+        process(Text(path.name, text))
         times = []
         for _ in range(200):
             start = time.perf_counter()
-            parse_text(text, path.name).record()
+            process(Text(path.name, text))
             times.append(time.perf_counter() - start)
         tracemalloc.start()
-        parse_text(text, path.name).record()
+        process(Text(path.name, text))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         lines.append(
@@ -71,7 +71,7 @@ def bench_parse_corpus(lines: list[str], count: int) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     failed = 0
     for name, text in generate(count):
-        failed += bool(parse_text(text, name).failed)
+        failed += bool(process(Text(name, text)).failed_checks())
     seconds = time.perf_counter() - start
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     lines += [
@@ -86,17 +86,15 @@ def bench_parse_corpus(lines: list[str], count: int) -> None:
 
 
 def bench_extract(lines: list[str]) -> None:
+    from budgetlens.llm.model_install import model_path
     from budgetlens.settings import Settings
-    from extract.llm import get_llm
-    from extract.narrative import apply_narrative, extract_narrative
 
     with tempfile.TemporaryDirectory() as cache:  # a cold response cache: real model calls
-        settings = Settings(cache_dir=Path(cache))
-        from extract.llm.model_install import model_path
-
-        settings = settings.model_copy(update={"local_model": model_path(Settings())})
+        installed = Settings()
+        gguf = model_path(installed.cache_dir, installed.local_model)
+        settings = Settings(cache_dir=Path(cache), local_model=gguf)
         started = time.perf_counter()
-        llm, stack = get_llm(settings)
+        llm, stack = settings.open_llm()
         startup = time.perf_counter() - started
         lines += [
             f"## extraction with the local model (cold cache, threads={settings.threads})",
@@ -116,9 +114,7 @@ def bench_extract(lines: list[str]) -> None:
                     llm.stats.seconds,
                 )
                 start = time.perf_counter()
-                parsed = parse_text(path.read_text(encoding="utf-8"), path.name)
-                apply_narrative(parsed, extract_narrative(parsed, llm))
-                parsed.record()
+                process(path, llm)
                 total = time.perf_counter() - start
                 model = llm.stats.seconds - before[3]
                 lines.append(
@@ -132,16 +128,11 @@ def bench_extract(lines: list[str]) -> None:
 
 def bench_index(lines: list[str], workdir: Path) -> None:
     """Build the real index of the bundled documents (kept in ``workdir`` for later parts)."""
-    from extract.narrative import apply_narrative, extract_narrative
-    from qa.index import Index
+    from budgetlens.qa.index import Index, index_sources
 
     index = Index(workdir / "real")
     start = time.perf_counter()
-    for path in sorted((ROOT / "examples").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        parsed = parse_text(text, path.name)
-        apply_narrative(parsed, extract_narrative(parsed, None))
-        index.add(path.name, text, parsed.record(), parsed.doc)
+    index_sources(index, sorted((ROOT / "examples").glob("*.txt")), process_document)
     build = time.perf_counter() - start
     chunks = index._collection.count()
     found = total = 0
@@ -173,9 +164,9 @@ def bench_retrieval(lines: list[str], workdir: Path, documents: int) -> None:
     """
     import numpy as np
 
-    from qa.chunks import chunk_document, doc_id_for
-    from qa.embedder import _MEMO
-    from qa.index import Index
+    from budgetlens.qa.chunks import chunk_document, doc_id_for
+    from budgetlens.qa.embedder import _MEMO
+    from budgetlens.qa.index import Index
 
     real = Index(workdir / "real")
     vectors: dict[str, np.ndarray] = {}
@@ -189,14 +180,15 @@ def bench_retrieval(lines: list[str], workdir: Path, documents: int) -> None:
     start = time.perf_counter()
     total = 0
     for name, text in generate(documents):
-        parsed = parse_text(text, name)
+        result = process_document(Text(name, text))
+        assert result.parsed is not None
         doc_id = doc_id_for(name, text)
-        chunks = chunk_document(parsed.doc, doc_id)
+        chunks = chunk_document(result.parsed.doc, doc_id)
         source = vectors[name.split("_", 1)[1].removesuffix(".txt")]
         noisy = source[np.arange(len(chunks)) % len(source)]
         noisy = noisy + rng.normal(0, 0.01, size=noisy.shape).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-        big.add_chunks(name, doc_id, text, parsed.record(include_tables=False), chunks, noisy)
+        big.add_chunks(name, doc_id, text, result.record, chunks, noisy)
         total += len(chunks)
     build = time.perf_counter() - start
     start = time.perf_counter()
@@ -240,8 +232,8 @@ def gold_questions() -> list[str]:
 
 def bench_answers(lines: list[str], workdir: Path, with_model: bool) -> None:
     """End-to-end answers over the bundled documents' index."""
-    from qa.answer import ask
-    from qa.index import Index
+    from budgetlens.qa.answer import ask
+    from budgetlens.qa.index import Index
 
     index = Index(workdir / "real")
     questions = gold_questions()
@@ -249,7 +241,7 @@ def bench_answers(lines: list[str], workdir: Path, with_model: bool) -> None:
     for question in questions:
         start = time.perf_counter()
         answer = ask(question, index, None)
-        if answer.route in ("record", "compare"):
+        if answer.route in ("figure", "change", "why", "use", "compare"):
             record_times.append(time.perf_counter() - start)
     lines += [
         "## answers",
@@ -258,19 +250,20 @@ def bench_answers(lines: list[str], workdir: Path, with_model: bool) -> None:
         f"{len(record_times)} questions",
     ]
     if with_model:
+        from budgetlens.llm.model_install import model_path
         from budgetlens.settings import Settings
-        from extract.llm import get_llm
-        from extract.llm.model_install import model_path
 
         with tempfile.TemporaryDirectory() as cache:  # cold cache, the installed model
-            settings = Settings(cache_dir=Path(cache), local_model=model_path(Settings()))
-            llm, stack = get_llm(settings)
+            installed = Settings()
+            gguf = model_path(installed.cache_dir, installed.local_model)
+            settings = Settings(cache_dir=Path(cache), local_model=gguf)
+            llm, stack = settings.open_llm()
             with stack:
                 model_times = []
                 for question in questions:
                     start = time.perf_counter()
                     answer = ask(question, index, llm)
-                    if answer.route == "retrieval":
+                    if answer.route == "open":
                         model_times.append(time.perf_counter() - start)
         lines.append(
             f"- through retrieval + local model: p50 {pct(model_times, 0.5):.1f} s, max "

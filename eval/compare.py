@@ -45,7 +45,7 @@ def document_scores(doc: dict[str, Any]) -> dict[str, Any]:
     if doc.get("checks", {}).get("scored"):
         scores["checks"] = doc["checks"]
     if doc.get("qa", {}).get("scored"):
-        from eval.score_qa import qa_rates
+        from budgetlens.eval.score_qa import qa_rates
 
         scores["qa"] = qa_rates(doc["qa"])
     scores["grounding"] = doc.get("grounding")

@@ -8,6 +8,7 @@ what answers the narrative prompts differs.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,22 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eval.qa_hook import AskFactory, QAContext
-from eval.score_checks import score_checks
-from eval.score_facts import score_facts
-from eval.score_narrative import score_duties, score_grounding, score_reasons
-from eval.score_qa import AskFn, score_questions
-from eval.summary import per_key_tables, summarise
-from extract.llm.base import LLM
-from extract.narrative import apply_narrative, extract_narrative
-from extract.record import parse_file
+from budgetlens.errors import GoldFileError
+from budgetlens.eval.score_checks import score_checks
+from budgetlens.eval.score_facts import score_facts
+from budgetlens.eval.score_narrative import score_duties, score_grounding, score_reasons
+from budgetlens.eval.score_qa import AskFn, score_questions
+from budgetlens.eval.summary import per_key_tables, summarise
+from budgetlens.llm.base import LLM
+from budgetlens.pipeline import Processed, process_document
 
+DEFAULT_GOLD = Path(__file__).resolve().parent / "gold"
 RUN_FORMAT = "budgetlens-eval/1"
 STAT_FIELDS = ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures", "seconds")
-
-
-class GoldFileError(ValueError):
-    """A gold file that cannot be used (unreadable JSON, no ``doc``)."""
 
 
 @dataclass(slots=True)
@@ -59,11 +56,17 @@ def load_gold_dir(gold_dir: Path) -> list[GoldFile]:
     return files
 
 
-def find_document(docs_dir: Path, name: str) -> Path | None:
-    direct = Path(docs_dir) / name
-    if direct.is_file():
-        return direct
-    return next((p for p in sorted(Path(docs_dir).rglob(name)) if p.is_file()), None)
+def find_document(docs_dirs: list[Path], name: str) -> Path | None:
+    """The first file called ``name`` in (or under) one of ``docs_dirs``."""
+    for docs_dir in docs_dirs:
+        direct = Path(docs_dir) / name
+        if direct.is_file():
+            return direct
+    for docs_dir in docs_dirs:
+        found = next((p for p in sorted(Path(docs_dir).rglob(name)) if p.is_file()), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _stats(llm: LLM | None) -> dict[str, float]:
@@ -86,72 +89,82 @@ def _cost(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
 
 
 def evaluate_document(
-    gold: GoldFile, docs_dir: Path, llm: LLM | None, *, max_bytes: int
-) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
-    """(scores, record, text) of one gold file's document; scores carry ``error`` on
-    failure (document missing or unreadable, extraction crashed) and the run goes on."""
-    from eval.replay import ReplayMissError
-
+    gold: GoldFile, docs_dirs: list[Path], llm: LLM | None, *, max_bytes: int
+) -> tuple[dict[str, Any], Processed | None]:
+    """(scores, processed document) of one gold file; scores carry ``error`` on failure
+    (document missing or unreadable, extraction failed) and the run goes on."""
     result: dict[str, Any] = {"doc": gold.doc, "gold_file": gold.path.name}
-    path = find_document(docs_dir, gold.doc)
+    path = find_document(docs_dirs, gold.doc)
     if path is None:
-        result["error"] = f"document not found under {docs_dir}"
-        return result, None, None
+        result["error"] = "document not found under " + ", ".join(map(str, docs_dirs))
+        return result, None
     result["path"] = str(path)
     before, started = _stats(llm), time.perf_counter()
-    try:
-        parsed = parse_file(path, max_bytes=max_bytes)
-        apply_narrative(parsed, extract_narrative(parsed, llm))
-        record = parsed.record(include_tables=False)
-    except ReplayMissError:
-        raise  # a replay that misses must fail the run, not lower a score
-    except Exception as exc:
-        result["error"] = f"{type(exc).__name__}: {exc}"
-        return result, None, None
+    # a replay that misses raises (FatalError) and fails the run instead of lowering a score
+    processed = process_document(path, llm, max_bytes=max_bytes)
+    record = processed.record
+    if record.error is not None:
+        result["error"] = f"{record.stage}: {record.error}"
+        return result, None
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["cost"] = _cost(before, _stats(llm))
-    text = parsed.doc.text
-    result["facts"] = score_facts(gold.data, record, text)
-    result["reasons"] = score_reasons(gold.data, record, text)
-    result["duties"] = score_duties(gold.data, record, text)
-    result["checks"] = score_checks(gold.data, record)
-    result["grounding"] = score_grounding(record, text)
-    return result, record, text
+    text = processed.text
+    scored = record.model_dump(mode="json")
+    result["facts"] = score_facts(gold.data, scored, text)
+    result["reasons"] = score_reasons(gold.data, scored, text)
+    result["duties"] = score_duties(gold.data, scored, text)
+    result["checks"] = score_checks(gold.data, scored)
+    result["grounding"] = score_grounding(scored, text)
+    return result, processed
+
+
+def index_asker(processed: dict[str, Processed], llm: LLM | None) -> AskFn:
+    """Index what the harness just built (the product's own records) and answer from it."""
+    from budgetlens.qa.answer import ask
+    from budgetlens.qa.index import Index
+
+    index = Index(Path(tempfile.mkdtemp(prefix="budgetlens-eval-index-")))
+    for name, item in processed.items():
+        assert item.parsed is not None
+        index.add(name, item.text, item.record, item.parsed.doc)
+
+    def answer(question: str, doc_names: list[str]) -> dict[str, Any]:
+        return ask(question, index, llm, docs=doc_names or None).model_dump(mode="json")
+
+    return answer
 
 
 def run_eval(
     gold_dir: Path,
-    docs_dir: Path,
+    docs_dirs: list[Path] | Path,
     llm: LLM | None,
     *,
+    qa: bool = True,
     ask: AskFn | None = None,
-    ask_factory: AskFactory | None = None,
-    settings: Any = None,
     max_bytes: int = 20 * 1024 * 1024,
     responses: str = "live",
     on_document: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Score every gold file; the returned dict is the run's JSON.
 
-    ``ask`` (or ``ask_factory``, called once with the records built here) answers the gold
-    questions; without either, Q&A is reported as not run. ``responses`` only labels where
-    the model's answers came from ("live", "replay").
+    With ``qa`` the gold questions are answered from an index of the records built here
+    (``ask`` replaces that, e.g. in a test); ``responses`` only labels where the model's
+    answers came from ("live", "replay").
     """
     golds = load_gold_dir(gold_dir)
+    docs_dirs = [docs_dirs] if isinstance(docs_dirs, Path) else list(docs_dirs)
     started = time.perf_counter()
     docs: list[dict[str, Any]] = []
-    qa_context = QAContext(llm=llm, settings=settings)
+    built: dict[str, Processed] = {}
     for gold in golds:
-        result, record, text = evaluate_document(gold, docs_dir, llm, max_bytes=max_bytes)
-        if record is not None and text is not None:
-            qa_context.records[gold.doc] = record
-            qa_context.texts[gold.doc] = text
-            qa_context.paths[gold.doc] = Path(result["path"])
+        result, processed = evaluate_document(gold, docs_dirs, llm, max_bytes=max_bytes)
+        if processed is not None:
+            built[gold.doc] = processed
         docs.append(result)
         if on_document:
             on_document(result)
-    if ask is None and ask_factory is not None:
-        ask = ask_factory(qa_context)
+    if ask is None and qa and built:
+        ask = index_asker(built, llm)
     for gold, result in zip(golds, docs, strict=True):
         if "error" not in result:
             qa_started = time.perf_counter()
@@ -164,7 +177,7 @@ def run_eval(
         "model": None if llm is None else llm.name,
         "responses": "none" if llm is None else responses,
         "gold_dir": str(gold_dir),
-        "docs_dir": str(docs_dir),
+        "docs_dir": ", ".join(map(str, docs_dirs)),
         "seconds": round(time.perf_counter() - started, 3),
         "summary": summarise(docs),
         "per_key": per_key_tables(docs),

@@ -10,17 +10,17 @@ parser then shows up as a miss to re-record, not as a silent score change.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from extract.llm.base import LLM, CallStats, Message, StructuredOutputError, T
-from extract.llm.cache import CachedLLM, cache_key
+from budgetlens.errors import FatalError
+from budgetlens.files import write_atomic
+from budgetlens.llm.base import LLM, CallStats, Context, ModelOutputError, Request, T
+from budgetlens.llm.cache import CachedLLM, cache_key
 
 MANIFEST = "manifest.json"
 
 
-class ReplayMissError(LookupError):
+class ReplayMissError(FatalError):
     """A request that the recorded responses do not hold."""
 
 
@@ -31,8 +31,8 @@ def failure_path(cache_dir: Path, key: str) -> Path:
 class RecordingLLM:
     """Passes requests to a real model and leaves a marker for each one it failed."""
 
-    def __init__(self, inner: LLM, cache_dir: Path, prompt_version: str) -> None:
-        self.inner, self.cache_dir, self.prompt_version = inner, Path(cache_dir), prompt_version
+    def __init__(self, inner: LLM, cache_dir: Path) -> None:
+        self.inner, self.cache_dir = inner, Path(cache_dir)
 
     @property
     def name(self) -> str:
@@ -44,75 +44,61 @@ class RecordingLLM:
 
     def structured(
         self,
-        messages: list[Message],
+        request: Request,
         response_model: type[T],
         *,
-        validation_context: dict[str, Any] | None = None,
-        max_retries: int = 2,
+        context: Context | None = None,
+        max_retries: int = 1,
     ) -> T:
         try:
             return self.inner.structured(
-                messages,
-                response_model,
-                validation_context=validation_context,
-                max_retries=max_retries,
+                request, response_model, context=context, max_retries=max_retries
             )
-        except StructuredOutputError as exc:
-            key = cache_key(self.name, self.prompt_version, response_model, messages)
-            path = failure_path(self.cache_dir, key)
-            path.parent.mkdir(parents=True, exist_ok=True)
+        except ModelOutputError as exc:
+            key = cache_key(self.name, request, response_model)
             entry = {"key": key, "response_model": response_model.__name__, "error": str(exc)}
-            path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+            write_atomic(failure_path(self.cache_dir, key), json.dumps(entry, ensure_ascii=False))
             raise
-
-    def stream(self, messages: list[Message]) -> Iterator[str]:
-        return self.inner.stream(messages)
 
 
 class ReplayLLM:
     """The model behind a replaying cache: it only re-raises recorded failures."""
 
-    def __init__(self, cache_dir: Path, name: str, prompt_version: str) -> None:
-        self.cache_dir, self.name, self.prompt_version = Path(cache_dir), name, prompt_version
+    def __init__(self, cache_dir: Path, name: str) -> None:
+        self.cache_dir, self.name = Path(cache_dir), name
         self.stats = CallStats()
 
     def structured(
         self,
-        messages: list[Message],
+        request: Request,
         response_model: type[T],
         *,
-        validation_context: dict[str, Any] | None = None,
-        max_retries: int = 2,
+        context: Context | None = None,
+        max_retries: int = 1,
     ) -> T:
-        key = cache_key(self.name, self.prompt_version, response_model, messages)
+        key = cache_key(self.name, request, response_model)
         marker = failure_path(self.cache_dir, key)
         if marker.exists():
             self.stats.failures += 1
             error = json.loads(marker.read_text(encoding="utf-8")).get("error", "")
-            raise StructuredOutputError(f"recorded failure: {error}", attempts=max_retries + 1)
-        last = str(messages[-1].get("content", ""))[:300] if messages else ""
+            raise ModelOutputError(f"recorded failure: {error}", attempts=max_retries + 1)
+        last = str(request.messages[-1].get("content", ""))[:300] if request.messages else ""
         raise ReplayMissError(
-            f"no recorded {response_model.__name__} response in {self.cache_dir} for key "
-            f"{key[:12]}… (a prompt, parser or model changed?). Re-record with "
-            f"`python -m eval --responses {self.cache_dir} …`. Last message: {last!r}"
+            f"no recorded {response_model.__name__} response ({request.prompt} "
+            f"v{request.version}) in {self.cache_dir} for key {key[:12]}… (a prompt, parser "
+            f"or model changed?). Re-record with `budgetlens eval --responses "
+            f"{self.cache_dir} …`. Last message: {last!r}"
         )
 
-    def stream(self, messages: list[Message]) -> Iterator[str]:
-        raise ReplayMissError("replay holds no streamed answers")
+
+def write_manifest(cache_dir: Path, name: str) -> None:
+    write_atomic(Path(cache_dir) / MANIFEST, json.dumps({"model": name}, indent=1) + "\n")
 
 
-def write_manifest(cache_dir: Path, name: str, prompt_version: str) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    manifest = {"model": name, "prompt_version": prompt_version}
-    (cache_dir / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-
-
-def recording_llm(inner: LLM, cache_dir: Path, prompt_version: str) -> CachedLLM:
+def recording_llm(inner: LLM, cache_dir: Path) -> CachedLLM:
     """A cached model that writes every answer (and failure) under ``cache_dir``."""
-    write_manifest(Path(cache_dir), inner.name, prompt_version)
-    return CachedLLM(
-        RecordingLLM(inner, Path(cache_dir), prompt_version), cache_dir, prompt_version
-    )
+    write_manifest(Path(cache_dir), inner.name)
+    return CachedLLM(RecordingLLM(inner, Path(cache_dir)), cache_dir)
 
 
 def replay_llm(cache_dir: Path) -> CachedLLM:
@@ -121,5 +107,4 @@ def replay_llm(cache_dir: Path) -> CachedLLM:
     if not path.exists():
         raise ReplayMissError(f"{path} is missing: nothing was recorded in {cache_dir}")
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    version = str(manifest["prompt_version"])
-    return CachedLLM(ReplayLLM(Path(cache_dir), manifest["model"], version), cache_dir, version)
+    return CachedLLM(ReplayLLM(Path(cache_dir), manifest["model"]), cache_dir)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.compare import document_scores
-from eval.report_items import e, failing_items, pct
-from eval.report_svg import bar_chart
+from budgetlens.eval.compare import document_scores
+from budgetlens.eval.report_items import e, failing_items, pct
+from budgetlens.eval.report_svg import bar_chart
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",sans-serif;

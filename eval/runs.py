@@ -1,4 +1,5 @@
-"""Each run's JSON kept under ``eval/runs/`` so the next run compares with the last one.
+"""Each run's JSON is kept (under ``<cache_dir>/eval-runs`` by default) so that the next
+run compares with the last one.
 
 Why match on setup and documents: a ``--no-model`` run compared with a model run, or a
 run on another gold set, would show differences that are not regressions.
@@ -12,25 +13,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_RUNS_DIR = Path(__file__).resolve().parent / "runs"
-GITIGNORE = (
-    "# Saved evaluation runs (one JSON per run): local history, not source.\n*\n!.gitignore\n"
-)
+from budgetlens.files import write_atomic
 
 
 def _docs(run: dict[str, Any]) -> list[str]:
     return sorted(d["doc"] for d in run.get("documents") or [])
 
 
-def save_run(run: dict[str, Any], runs_dir: Path = DEFAULT_RUNS_DIR) -> Path:
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    ignore = runs_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE, encoding="utf-8")
+def save_run(run: dict[str, Any], runs_dir: Path) -> Path:
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", str(run.get("setup", "run"))).strip("-")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = runs_dir / f"{stamp}-{slug}.json"
-    path.write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_atomic(path, json.dumps(run, ensure_ascii=False, indent=1))
     return path
 
 

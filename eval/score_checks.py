@@ -26,7 +26,7 @@ def score_checks(gold: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
     missed = [rule for rule in expected if rule not in failed]
     false = [rule for rule in dict.fromkeys(failed) if rule not in expected]
     by_id = {str(c.get("id") or c.get("rule")): c for c in record.get("checks") or []}
-    items = [{"id": rule, "status": "found"} for rule in found]
+    items: list[dict[str, Any]] = [{"id": rule, "status": "found"} for rule in found]
     items += [{"id": rule, "status": "missed", "flag": _flag_for(gold, rule)} for rule in missed]
     items += [
         {

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.counts import Counts
-from eval.spans import Span, context, inside, locate
-from extract.grounding import Grounder
+from budgetlens.eval.counts import Counts
+from budgetlens.eval.spans import Span, context, inside, locate
+from budgetlens.extract.grounding import Grounder
 
 VALUE_TOLERANCE = 0.005  # 万元, as the contract states
 _FLOAT_SLACK = 1e-9  # 0.1 + 0.2 style binary error must not turn a tie into an error

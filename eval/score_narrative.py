@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.counts import Counts
-from eval.spans import Span, context, intersection_length, length, locate, overlap
-from extract.grounding import Grounder
+from budgetlens.eval.counts import Counts
+from budgetlens.eval.spans import Span, context, intersection_length, length, locate, overlap
+from budgetlens.extract.grounding import Grounder
 
 DUTY_MIN_OVERLAP = 0.8
 _TRIM = " \t\r\n；;。.，,、"
@@ -110,7 +110,7 @@ def locate_duties(text: str, duties: list[str], grounder: Grounder) -> list[Span
             for c in candidates
             if not any(o[0] <= c[0] and c[1] <= o[1] and o != c for o in others)
         ]
-        chosen.append((alone or candidates or [None])[0])
+        chosen.append((alone or candidates)[0] if (alone or candidates) else None)
     return chosen
 
 
@@ -143,7 +143,7 @@ def score_duties(gold: dict[str, Any], record: dict[str, Any], text: str) -> dic
     items: list[dict[str, Any]] = []
     for i, duty in enumerate(gold_duties):
         g_span = gold_spans[i]
-        item: dict[str, Any] = {"index": i, "gold": duty, "gold_span": g_span and list(g_span)}
+        item = {"index": i, "gold": duty, "gold_span": g_span and list(g_span)}
         if i in match_of_gold:
             j, score = match_of_gold[i]
             item.update(status="found", overlap=round(score, 4), extracted=extracted[j]["text"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from extract.grounding import Grounder
+from budgetlens.extract.grounding import Grounder
 
 Span = tuple[int, int]
 

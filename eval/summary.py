@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.counts import Counts, rounded, total
-from eval.score_facts import per_key
-from eval.score_qa import qa_rates, qa_summary
+from budgetlens.eval.counts import Counts, rounded, total
+from budgetlens.eval.score_facts import per_key
+from budgetlens.eval.score_qa import qa_rates, qa_summary
 
 COST_FIELDS = ("model_calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")
 
@@ -45,8 +45,8 @@ def summarise(docs: list[dict[str, Any]]) -> dict[str, Any]:
         summary["checks"] = None
     qa = [d["qa"] for d in ok if d.get("qa", {}).get("scored")]
     if qa:
-        counts = qa_summary([item for q in qa for item in q["items"]])
-        summary["qa"] = {**counts, **qa_rates(counts)}
+        qa_counts = qa_summary([item for q in qa for item in q["items"]])
+        summary["qa"] = {**qa_counts, **qa_rates(qa_counts)}
     elif any(d.get("qa", {}).get("not_run") for d in ok):
         summary["qa"] = {"status": "not run"}
     else:

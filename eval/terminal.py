@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from eval.compare import document_scores, regressions
+from budgetlens.eval.compare import document_scores, regressions
 
 
 def pct(value: float | None) -> str:

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from extract.document import Document, Row, Span, Table
-from extract.facts import Facts, Statement
-from extract.numbers import BARE_NUMBER_RE, FULLWIDTH, UNIT_IN_WAN, half_unit_of, to_decimal
+from budgetlens.extract.document import Document, Row, Span, Table
+from budgetlens.extract.facts import Facts, Statement
+from budgetlens.extract.numbers import (
+    BARE_NUMBER_RE,
+    FULLWIDTH,
+    UNIT_IN_WAN,
+    half_unit_of,
+    to_decimal,
+)
 
 Status = Literal["pass", "fail", "rounding", "deferred"]
 

@@ -7,6 +7,7 @@ exactly as the loader returned it, so anything shown to a user can be re-checked
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,9 +100,16 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     meta: Metadata = field(default_factory=Metadata)
     warnings: list[str] = field(default_factory=list)
+    page_starts: list[int] = field(default_factory=list)  # offset where each page begins (PDF)
 
     def quote(self, span: Span) -> str:
         return self.text[span[0] : span[1]]
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page holding ``offset`` in a paged source; None for unpaged text."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
     def section_at(self, offset: int) -> Section | None:
         """The innermost section containing ``offset``."""

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extract.document import Document, Span, Table
-from extract.lexicon import UNDATED_KEYS, match_label, match_table_label
-from extract.numbers import (
+from budgetlens.extract.document import Document, Span, Table
+from budgetlens.extract.lexicon import UNDATED_KEYS, match_label, match_table_label
+from budgetlens.extract.numbers import (
     AMOUNT_RE,
     DIRECTION_WORDS,
     FULLWIDTH,
@@ -24,7 +24,7 @@ from extract.numbers import (
     parse_cell_number,
     to_decimal,
 )
-from extract.structure import iter_lines
+from budgetlens.extract.structure import iter_lines
 
 
 @dataclass(slots=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Literal
 
-from extract.numbers import FULLWIDTH
+from budgetlens.extract.numbers import FULLWIDTH
 
 # Punctuation folded for matching: width variants and quote styles compare equal.
 _FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "、": ",", "。": "."})
@@ -21,11 +22,14 @@ _DROP = re.compile(r"\s+")
 MIN_FUZZY_SCORE = 0.9
 
 
+MatchMethod = Literal["exact", "normalised", "fuzzy"]
+
+
 @dataclass(frozen=True, slots=True)
 class Grounded:
     start: int
     end: int
-    method: str  # "exact" | "normalised" | "fuzzy"
+    method: MatchMethod
     score: float
 
 
@@ -71,7 +75,7 @@ class Grounder:
             return self._span(position, position + len(needle), "normalised", 1.0)
         return self._fuzzy(needle, n_lo, n_hi)
 
-    def _span(self, n_start: int, n_end: int, method: str, score: float) -> Grounded:
+    def _span(self, n_start: int, n_end: int, method: MatchMethod, score: float) -> Grounded:
         return Grounded(self.offsets[n_start], self.offsets[n_end - 1] + 1, method, score)
 
     def _fuzzy(self, needle: str, n_lo: int, n_hi: int) -> Grounded | None:

@@ -98,9 +98,25 @@ DISPLAY_NAMES: dict[str, str] = {
 
 
 def display_name(key: str) -> str:
+    """The Chinese name of a fact key (change_ keys read …增减); other names pass through."""
     base = key.removeprefix("change_")
     name = DISPLAY_NAMES.get(base, base)
     return f"{name}增减" if key.startswith("change_") else name
+
+
+_KEY_TOKEN_RE = re.compile(r"\b(?:change_)?[a-z][a-z_]*[a-z]\b")
+
+
+def rule_in_chinese(rule: str) -> str:
+    """A check's identity with every fact key replaced by its Chinese name."""
+    return _KEY_TOKEN_RE.sub(
+        lambda m: (
+            display_name(m.group())
+            if m.group().removeprefix("change_") in DISPLAY_NAMES
+            else m.group()
+        ),
+        rule,
+    )
 
 
 # Facts about a stock at a date rather than the budget year, so another year in the label is normal.

@@ -28,40 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from budgetlens.errors import LoadError
+from budgetlens.files import FORMAT_BY_SUFFIX
+
 MB: Final = 1024 * 1024
 DEFAULT_MAX_BYTES: Final = 20 * MB
 
-_FORMAT_BY_EXT: Final[dict[str, str]] = {
-    ".txt": "txt",
-    ".text": "txt",
-    ".docx": "docx",
-    ".pdf": "pdf",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".shtml": "html",
-}
 _BINARY_PROBLEM: Final = "binary file, not a text/.docx/.pdf/.html document"
 _MAX_WARNINGS_PER_KIND: Final = 10
 
-
-class LoadError(Exception):
-    """A file that cannot be read.
-
-    str(e) is '<file name>: <problem>' and names the place when known.
-    """
-
-    path: Path
-    problem: str
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{_display_name(self.path)}: {problem}")
-
-    def __reduce__(self) -> tuple[type[LoadError], tuple[Path, str]]:
-        # Default pickling would call LoadError(message) and fail; worker processes need it.
-        return (type(self), (self.path, self.problem))
+__all__ = ["DEFAULT_MAX_BYTES", "LoadError", "LoadedText", "load_bytes", "load_text"]
 
 
 @dataclass(slots=True)
@@ -158,7 +134,7 @@ def _choose_format(data: bytes, p: Path, warnings: list[str]) -> str:
     """
     if not data:
         raise LoadError(p, "empty file (0 bytes)")
-    declared = _FORMAT_BY_EXT.get(p.suffix.lower())
+    declared = FORMAT_BY_SUFFIX.get(p.suffix.lower())
     sniffed = _sniff(data)
     if sniffed.startswith("unsupported:"):
         raise LoadError(p, "is " + sniffed.removeprefix("unsupported:"))
@@ -493,7 +469,7 @@ _ZIP_KINDS: Final = (
 _CORRUPT_DOCX: Final = "not a valid .docx: the zip archive is truncated or corrupt"
 
 
-def _docx_run_parts() -> Callable[[Any], list[Any]]:
+def _docx_run_parts() -> Any:
     from lxml import etree
 
     # Visible run content in order; deleted text, text boxes and the duplicate fallback copy

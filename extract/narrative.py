@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from extract.checks import CheckResult, Operand, grade
-from extract.document import Document, Span
-from extract.facts import Facts, Statement, facts_in_snippet
-from extract.grounding import Grounder
-from extract.llm.base import LLM, StructuredOutputError
-from extract.numbers import FULLWIDTH
-from extract.record import ParsedDocument
-from extract.structure import enclosing
-from prompts import load_prompt
+from budgetlens.extract.checks import CheckResult, Operand, grade
+from budgetlens.extract.document import Document, Span
+from budgetlens.extract.facts import Facts, Statement, facts_in_snippet
+from budgetlens.extract.grounding import Grounder
+from budgetlens.extract.numbers import FULLWIDTH
+from budgetlens.extract.record import ParsedDocument
+from budgetlens.extract.structure import enclosing
+from budgetlens.extract.types import Goal, GroundedText, Institution, MatchKind, TextMethod
+from budgetlens.llm.base import LLM, ModelOutputError
+from budgetlens.prompts import Prompt, load_prompt
 
 SENTENCE_END = "。！？!?\n"
 REASON_CUE_RE = re.compile(
@@ -41,38 +41,30 @@ DUTY_STOP_RE = re.compile(r"^\s*(?:机构设置|内设机构|单位构成|部门
 INSTITUTION_TITLE_RE = re.compile(r"单位构成|部门构成|机构设置|所属单位|预算单位")
 
 
-@dataclass(slots=True)
-class Extracted:
-    """One grounded string: ``text`` is always ``document.text[span]``."""
-
-    text: str
-    span: Span
-    method: str  # "model" | "cue" | "structure"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "span": list(self.span), "method": self.method}
+def extracted(
+    doc: Document, span: Span, method: TextMethod, match: MatchKind = "exact", score: float = 1.0
+) -> GroundedText:
+    """A grounded string: its text is always ``doc.text[span]``."""
+    return GroundedText(
+        text=doc.quote(span),
+        span=(span[0], span[1]),
+        page=doc.page_of(span[0]),
+        method=method,
+        match=match,
+        score=score,
+    )
 
 
 @dataclass(slots=True)
 class Narrative:
-    reasons: dict[str, list[Extracted]] = field(default_factory=dict)
-    duties: list[Extracted] = field(default_factory=list)
-    institutions: list[dict[str, Any]] = field(default_factory=list)
-    goals: list[dict[str, Any]] = field(default_factory=list)
-    operating_uses: list[Extracted] = field(default_factory=list)
+    reasons: dict[str, list[GroundedText]] = field(default_factory=dict)
+    duties: list[GroundedText] = field(default_factory=list)
+    institutions: list[Institution] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    operating_uses: list[GroundedText] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # model strings that could not be grounded
     model_calls: int = 0
-
-    def record_fields(self) -> dict[str, Any]:
-        return {
-            "reasons": {k: [e.as_dict() for e in v] for k, v in self.reasons.items()},
-            "duties": [e.as_dict() for e in self.duties],
-            "institutions": self.institutions,
-            "goals": self.goals,
-            "operating_uses": [e.as_dict() for e in self.operating_uses],
-            "ungrounded_dropped": len(self.dropped),
-        }
 
 
 # --- reasons -----------------------------------------------------------------------------
@@ -104,30 +96,21 @@ class ChangeReasons(BaseModel):
     )
 
     @model_validator(mode="after")
-    def ground_all(self, info: ValidationInfo) -> ChangeReasons:
-        """First attempt: re-ask (through instructor) for what is not verbatim source text;
-        the re-ask then keeps what grounds and drops, counting them, the rest."""
-        context = info.context or {}
-        grounder: Grounder | None = context.get("grounder")
-        if grounder is None:
+    def copied_from_the_passage(self, info: ValidationInfo) -> ChangeReasons:
+        """One item per change, each empty or verbatim in the passage. Pure: it reads the
+        (read-only) context and keeps nothing, so a cached answer is judged the same way."""
+        context = info.context
+        if not context:
             return self
-        context["attempts"] = context.get("attempts", 0) + 1
-        strict = context["attempts"] <= context.get("strict_attempts", 1)
         expected = context["count"]
         if len(self.reasons) != expected:
-            if strict:
-                raise ValueError(f"需要恰好{expected}项（每个事项一项，没有原因填空字符串）")
-            self.reasons = (self.reasons + [""] * expected)[:expected]
-        problems = []
-        for i, value in enumerate(self.reasons):
-            if value.strip() and grounder.ground(value, context["window"]) is None:
-                if strict:
-                    problems.append(
-                        f"第{i + 1}项「{value}」不是原文中的连续文字，请逐字复制原文，或填空字符串"
-                    )
-                else:
-                    context.setdefault("dropped", []).append(value)
-                    self.reasons[i] = ""
+            raise ValueError(f"需要恰好{expected}项（每个事项一项，没有原因填空字符串）")
+        grounder: Grounder = context["grounder"]
+        problems = [
+            f"第{i + 1}项「{value}」不是原文中的连续文字，请逐字复制原文，或填空字符串"
+            for i, value in enumerate(self.reasons)
+            if value.strip() and grounder.ground(value, context["window"]) is None
+        ]
         if problems:
             raise ValueError("；".join(problems))
         return self
@@ -145,7 +128,11 @@ def _reason_reach(text: str, after: int, passage: Span, figure_starts: list[int]
 
 
 def _clip_reason(text: str, span: Span) -> Span | None:
-    """Drop a trailing "主要用于…" (a use, not a reason) and separators; None if too short."""
+    """The reason itself: without a leading cue word (主要是/由于…, as labelled), a trailing
+    "主要用于…" (a use, not a reason) or separators; None if too short."""
+    cue = REASON_CUE_RE.match(text[span[0] : span[1]].translate(FULLWIDTH))
+    if cue is not None and span[1] - span[0] - cue.end() >= 2:
+        span = (span[0] + cue.end(), span[1])
     body = text[span[0] : span[1]]
     use = USE_CUE_RE.search(body)
     if use:
@@ -180,71 +167,68 @@ def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrativ
     for statements in groups.values():
         passage = _passage_for(text, statements)
         keys = list(dict.fromkeys(s.key for s in statements))
-        found: dict[str, Extracted] = {}
+        found: dict[str, GroundedText] = {}
         if llm is not None:
             found = _reasons_from_model(
-                doc,
-                facts,
-                llm,
-                prompt,
-                grounder,
-                passage,
-                statements,
-                keys,
-                narrative,
+                doc, facts, llm, prompt, grounder, passage, statements, keys, narrative,
                 figure_starts,
-            )
+            )  # fmt: skip
         for statement in statements:
             if statement.key in found:
                 continue
             span = _cue_reason(text, statement, passage, figure_starts)
             if span is not None:
-                found[statement.key] = Extracted(text[span[0] : span[1]], span, "cue")
-        for key, extracted in found.items():
-            narrative.reasons.setdefault(key, []).append(extracted)
+                found[statement.key] = extracted(doc, span, "cue")
+        for key, item in found.items():
+            narrative.reasons.setdefault(key, []).append(item)
 
 
 def _reasons_from_model(
     doc: Document,
     facts: Facts,
     llm: LLM,
-    prompt: Any,
+    prompt: Prompt,
     grounder: Grounder,
     passage: Span,
     statements: list[Statement],
     keys: list[str],
     narrative: Narrative,
     figure_starts: list[int],
-) -> dict[str, Extracted]:
+) -> dict[str, GroundedText]:
     text = doc.text
     descriptions = {s.key: text[s.span[0] : s.span[1]] for s in statements}
     items = "\n".join(f"{i}. {descriptions[key]}" for i, key in enumerate(keys, 1))
-    messages = prompt.messages(passage=text[passage[0] : passage[1]].strip(), items=items)
-    context: dict[str, Any] = {"grounder": grounder, "window": passage, "count": len(keys)}
+    request = prompt.render(passage=text[passage[0] : passage[1]].strip(), items=items)
+    context = {"grounder": grounder, "window": passage, "count": len(keys)}
     before = llm.stats.calls
     try:
-        answer = llm.structured(messages, ChangeReasons, validation_context=context, max_retries=1)
-    except StructuredOutputError:
-        narrative.model_calls += llm.stats.calls - before
+        answer = llm.structured(request, ChangeReasons, context=context, max_retries=1)
+    except ModelOutputError:
+        # even after a re-ask some item was not verbatim: the cue reader takes these changes
+        narrative.dropped.append(f"(rejected answer for {len(keys)} change(s))")
         return {}
-    narrative.model_calls += llm.stats.calls - before
-    narrative.dropped.extend(context.get("dropped", []))
-    found: dict[str, Extracted] = {}
+    finally:
+        narrative.model_calls += llm.stats.calls - before
+    found: dict[str, GroundedText] = {}
     figures = {s.key: s.figure_span for s in statements}
     for key, value in zip(keys, answer.reasons, strict=True):
-        own = figures[key]
+        grounded = grounder.ground(value, passage) if value.strip() else None
+        if grounded is None:
+            continue
+        value = text[grounded.start : grounded.end]
+        narrative.checks.extend(check_model_numbers(doc, facts, value, f"reason for {key}"))
+        # the reason of a change lies after its own figure, before the next figure's clause
+        reach = _reason_reach(text, figures[key][1], passage, figure_starts)
         value = USE_CUE_RE.split(value.strip())[0].rstrip("，,；; ")  # a use is not a reason
         if not value:
             continue
-        narrative.checks.extend(check_model_numbers(doc, facts, value, f"reason for {key}"))
-        reach = _reason_reach(text, own[1], passage, figure_starts)
-        grounded = grounder.ground(value, reach)
-        if grounded is None:
+        placed = grounder.ground(value, reach)
+        if placed is None:
             narrative.dropped.append(value)
             continue
-        span = _clip_reason(text, (grounded.start, grounded.end))
+        span = _clip_reason(text, (placed.start, placed.end))
         if span is not None:
-            found[key] = Extracted(text[span[0] : span[1]], span, "model")
+            found[key] = extracted(doc, span, "model", grounded.method, grounded.score)
     return found
 
 
@@ -302,7 +286,7 @@ def extract_duties(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative
         if child.parent == section.index and not DUTY_TITLE_RE.search(child.title):
             end = min(end, child.heading_span[0])
             break
-    items: list[Extracted] = []
+    items: list[GroundedText] = []
     prose: list[Span] = []
     for start, stop in _line_spans(text, section.body_start, end):
         line = text[start:stop]
@@ -315,7 +299,7 @@ def extract_duties(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative
             body = line[marker.end() :].strip()
             if body:
                 offset = start + line.index(body, marker.end())
-                items.append(Extracted(body, (offset, offset + len(body)), "structure"))
+                items.append(extracted(doc, (offset, offset + len(body)), "structure"))
         elif line.strip() and not line.rstrip().endswith(("：", ":")):
             prose.append((start, stop))
     if len(items) >= 2:
@@ -335,17 +319,17 @@ class DutyList(BaseModel):
 
 def _duties_from_model(
     doc: Document, llm: LLM, window: Span, narrative: Narrative
-) -> list[Extracted]:
+) -> list[GroundedText]:
     text = doc.text
-    grounder = Grounder(text)
-    messages = load_prompt("duties").messages(passage=text[window[0] : window[1]])
+    request = load_prompt("duties").render(passage=text[window[0] : window[1]])
     before = llm.stats.calls
     try:
-        answer = llm.structured(messages, DutyList, max_retries=1)
-    except StructuredOutputError:
+        answer = llm.structured(request, DutyList, max_retries=1)
+    except ModelOutputError:
         return []
     finally:
         narrative.model_calls += llm.stats.calls - before
+    grounder = Grounder(text)
     duties = []
     for value in answer.duties:
         grounded = grounder.ground(value, window)
@@ -353,7 +337,7 @@ def _duties_from_model(
             narrative.dropped.append(value)
             continue
         duties.append(
-            Extracted(text[grounded.start : grounded.end], (grounded.start, grounded.end), "model")
+            extracted(doc, (grounded.start, grounded.end), "model", grounded.method, grounded.score)
         )
     return duties
 
@@ -385,9 +369,8 @@ def extract_institutions(parsed: ParsedDocument, narrative: Narrative) -> None:
             cells = row.cells
             if len(cells) <= index["name"] or not cells[index["name"]].text:
                 continue
-            item = {name: cells[i].text if i < len(cells) else "" for name, i in index.items()}
-            item["span"] = list(cells[index["name"]].span)
-            narrative.institutions.append(item)
+            values = {name: cells[i].text if i < len(cells) else "" for name, i in index.items()}
+            narrative.institutions.append(Institution(**values, span=cells[index["name"]].span))
     if narrative.institutions:
         return
     section = next((s for s in doc.sections if INSTITUTION_TITLE_RE.search(s.title)), None)
@@ -398,13 +381,7 @@ def extract_institutions(parsed: ParsedDocument, narrative: Narrative) -> None:
         if match:
             name_start = start + match.start("name")
             narrative.institutions.append(
-                {
-                    "name": match["name"],
-                    "nature": "",
-                    "level": "",
-                    "funding": "",
-                    "span": [name_start, name_start + len(match["name"])],
-                }
+                Institution(name=match["name"], span=(name_start, name_start + len(match["name"])))
             )
 
 
@@ -420,12 +397,12 @@ def extract_goals(parsed: ParsedDocument, narrative: Narrative) -> None:
             if body and not body.startswith("\t"):
                 start = text.index(body, section.body_start)
                 narrative.goals.append(
-                    {
-                        "scope": "overall",
-                        "project": "",
-                        "text": body,
-                        "span": [start, start + len(body)],
-                    }
+                    Goal(
+                        scope="overall",
+                        text=body,
+                        span=(start, start + len(body)),
+                        page=doc.page_of(start),
+                    )
                 )
     for section in doc.sections:
         lines = _line_spans(text, section.body_start, section.span[1])
@@ -434,26 +411,28 @@ def extract_goals(parsed: ParsedDocument, narrative: Narrative) -> None:
             if match and i > 0 and stop > start + match.end():
                 previous = text[lines[i - 1][0] : lines[i - 1][1]].strip()
                 narrative.goals.append(
-                    {
-                        "scope": "project",
-                        "project": previous,
-                        "text": text[start + match.end() : stop],
-                        "span": [start + match.end(), stop],
-                    }
+                    Goal(
+                        scope="project",
+                        project=previous,
+                        text=text[start + match.end() : stop],
+                        span=(start + match.end(), stop),
+                        page=doc.page_of(start),
+                    )
                 )
     for table in doc.tables:
         for row in table.rows:
             texts = row.texts()
             if len(texts) >= 2 and texts[0] == "绩效目标" and texts[1]:
-                section = doc.sections[table.section] if table.section is not None else None
-                project = re.sub(r"绩效目标[表吧]?$", "", section.title) if section else ""
+                owner = doc.sections[table.section] if table.section is not None else None
+                project = re.sub(r"绩效目标[表吧]?$", "", owner.title) if owner else ""
                 narrative.goals.append(
-                    {
-                        "scope": "project",
-                        "project": project,
-                        "text": texts[1],
-                        "span": list(row.cells[1].span),
-                    }
+                    Goal(
+                        scope="project",
+                        project=project,
+                        text=texts[1],
+                        span=row.cells[1].span,
+                        page=doc.page_of(row.cells[1].span[0]),
+                    )
                 )
 
 
@@ -472,7 +451,9 @@ def extract_operating_uses(parsed: ParsedDocument, narrative: Narrative) -> None
         body = text[match.end() : stop].lstrip(":： ").rstrip("。 \n")
         if body:
             start = text.index(body, match.end())
-            narrative.operating_uses.append(Extracted(body, (start, start + len(body)), "cue"))
+            narrative.operating_uses.append(
+                extracted(parsed.doc, (start, start + len(body)), "cue")
+            )
 
 
 def extract_narrative(parsed: ParsedDocument, llm: LLM | None) -> Narrative:
@@ -486,10 +467,4 @@ def extract_narrative(parsed: ParsedDocument, llm: LLM | None) -> Narrative:
     return narrative
 
 
-def apply_narrative(parsed: ParsedDocument, narrative: Narrative) -> None:
-    """Put the narrative into the record and its number checks among the checks."""
-    parsed.extra.update(narrative.record_fields())
-    parsed.checks.extend(narrative.checks)
-
-
-__all__ = ["Narrative", "apply_narrative", "check_model_numbers", "extract_narrative"]
+__all__ = ["ChangeReasons", "DutyList", "Narrative", "check_model_numbers", "extract_narrative"]

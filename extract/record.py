@@ -1,38 +1,57 @@
-"""The public output: one JSON record per document, in the shape of the record contract.
+"""The deterministic part of the pipeline (load → structure → facts → checks) and the typed
+:class:`~budgetlens.extract.types.Record` it produces.
 
-``parse_file``/``parse_text`` are the deterministic pipeline (load → structure → facts →
-checks, no model); later stages (narrative extraction) add ``reasons`` and ``duties``.
+No model is involved here; :mod:`budgetlens.pipeline` adds the narrative (reasons, duties)
+on top and is what every caller uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from extract.checks import CheckResult, run_checks
-from extract.document import Document
-from extract.facts import Facts, extract_facts
-from extract.numbers import json_number as number
-from extract.rows import indicator_rows, procurement_rows
-from extract.structure import build_structure
+from budgetlens.extract.checks import CheckResult, run_checks
+from budgetlens.extract.document import Document, Span
+from budgetlens.extract.facts import Facts, Statement, extract_facts
+from budgetlens.extract.lexicon import display_name, rule_in_chinese
+from budgetlens.extract.loaders import DEFAULT_MAX_BYTES, LoadedText, load_text
+from budgetlens.extract.numbers import json_number
+from budgetlens.extract.rows import indicator_rows, procurement_rows
+from budgetlens.extract.structure import build_structure
+from budgetlens.extract.types import (
+    Check,
+    Fact,
+    FactStatement,
+    Operand,
+    Record,
+    SectionInfo,
+    TableInfo,
+)
 
-__all__ = ["ParsedDocument", "parse_file", "parse_loaded", "parse_text"]
+__all__ = ["ParsedDocument", "build_record", "parse_file", "parse_loaded", "parse_text"]
+
+PARSER_VERSION = "2"
+"""Bumped whenever the deterministic parser's output changes, so ``--resume`` redoes records."""
 
 
 @dataclass(slots=True)
 class ParsedDocument:
+    """A document with its parsed facts and checks, before any model step."""
+
     doc: Document
     facts: Facts
     checks: list[CheckResult]
-    extra: dict[str, Any] = field(default_factory=dict)  # reasons, duties… from later stages
+    loaded: LoadedText | None = None
+    extra_checks: list[CheckResult] = field(default_factory=list)
 
     @property
     def failed(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.status == "fail"]
+        return [c for c in self.all_checks if c.status == "fail"]
 
-    def record(self, *, include_tables: bool = True) -> dict[str, Any]:
-        return build_record(self, include_tables=include_tables)
+    @property
+    def all_checks(self) -> list[CheckResult]:
+        return [*self.checks, *self.extra_checks]
 
 
 def parse_text(text: str, name: str, source_format: str = "txt") -> ParsedDocument:
@@ -41,99 +60,130 @@ def parse_text(text: str, name: str, source_format: str = "txt") -> ParsedDocume
     return ParsedDocument(doc=doc, facts=facts, checks=run_checks(doc, facts))
 
 
-def parse_file(path: str | Path, *, max_bytes: int = 20 * 1024 * 1024) -> ParsedDocument:
-    """Load and parse one file; raises ``extract.loaders.LoadError`` naming the file and problem."""
-    from extract.loaders import load_text  # the loaders pull in docx/pdf/html libraries
-
-    return parse_loaded(load_text(path, max_bytes=max_bytes), Path(path).name)
-
-
-def parse_loaded(loaded: Any, name: str) -> ParsedDocument:
-    """Parse what a loader returned (``extract.loaders.LoadedText``), keeping its warnings."""
+def parse_loaded(loaded: LoadedText, name: str) -> ParsedDocument:
+    """Parse what a loader returned, keeping its warnings."""
     parsed = parse_text(loaded.text, name, loaded.source_format)
     parsed.doc.warnings[:0] = loaded.warnings
+    parsed.loaded = loaded
     return parsed
 
 
-def build_record(parsed: ParsedDocument, *, include_tables: bool = True) -> dict[str, Any]:
+def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    """Load and parse one file; raises :class:`~budgetlens.errors.LoadError` naming it."""
+    return parse_loaded(load_text(path, max_bytes=max_bytes), Path(path).name)
+
+
+def _span(span: Span) -> tuple[int, int]:
+    return (int(span[0]), int(span[1]))
+
+
+def _number(value: Decimal | None) -> float | None:
+    return json_number(value)
+
+
+def _statement(doc: Document, statement: Statement) -> FactStatement:
+    return FactStatement(
+        value=json_number(statement.value) or 0.0,
+        printed=doc.quote(statement.figure_span),
+        text=doc.quote(statement.span),
+        span=_span(statement.span),
+        figure_span=_span(statement.figure_span),
+        page=doc.page_of(statement.span[0]),
+        source="table" if statement.source == "table" else "text",
+    )
+
+
+def build_fact(doc: Document, key: str, statements: list[Statement], first: Statement) -> Fact:
+    return Fact(
+        value=json_number(first.value) or 0.0,
+        printed=doc.quote(first.figure_span),
+        text=doc.quote(first.span),
+        span=_span(first.span),
+        figure_span=_span(first.figure_span),
+        page=doc.page_of(first.span[0]),
+        section=doc.section_path(first.span[0]),
+        source="table" if first.source == "table" else "text",
+        method="table" if first.source == "table" else "rule",
+        label=display_name(key),
+        others=[_statement(doc, s) for s in statements if s is not first],
+    )
+
+
+def build_check(doc: Document, check: CheckResult) -> Check:
+    return Check(
+        id=check.id,
+        rule=check.rule,
+        rule_zh=rule_in_chinese(check.rule),
+        status=check.status,
+        expected=_number(check.expected),
+        actual=_number(check.actual),
+        operands=[o.name for o in check.operands],
+        operand_details=[
+            Operand(
+                name=o.name,
+                label=display_name(o.name),
+                value=_number(o.value),
+                text=o.text,
+                span=_span(o.span) if o.span else None,
+                page=doc.page_of(o.span[0]) if o.span else None,
+            )
+            for o in check.operands
+        ],
+        message=check.message,
+    )
+
+
+_STATUS_ORDER = {"fail": 0, "rounding": 1, "deferred": 2, "pass": 3}
+
+
+def build_record(parsed: ParsedDocument) -> Record:
+    """The typed record of a parsed document (narrative fields empty; the pipeline adds them)."""
     doc, facts = parsed.doc, parsed.facts
     meta = doc.meta
-    record: dict[str, Any] = {
-        "doc": doc.name,
-        "unit": meta.unit,
-        "year": meta.year,
-        "kind": meta.kind,
-        "scope": meta.scope,
-        "title": meta.title.replace("\n", " "),
-        "facts": {},
-        "reasons": {},
-        "duties": [],
-        "checks": [],
-    }
-    for key in facts.statements:
-        statement = facts.get(key)
-        assert statement is not None
-        record["facts"][key] = {
-            "value": number(statement.value),
-            "text": doc.quote(statement.span),
-            "span": list(statement.span),
-            "figure_span": list(statement.figure_span),
-            "source": statement.source,
-            "unit": "万元",
-            "section": doc.section_path(statement.span[0]),
-        }
-        if statement.percent is not None and statement.percent_span is not None:
-            record["facts"][key]["percent"] = number(statement.percent)
-            record["facts"][key]["percent_span"] = list(statement.percent_span)
-    order = {"fail": 0, "rounding": 1, "deferred": 2, "pass": 3}
-    for check in sorted(parsed.checks, key=lambda c: order[c.status]):
-        record["checks"].append(
-            {
-                "id": check.id,
-                "rule": check.rule,
-                "status": check.status,
-                "expected": number(check.expected),
-                "actual": number(check.actual),
-                "operands": [o.name for o in check.operands],
-                "operand_details": [
-                    {
-                        "name": o.name,
-                        "value": number(o.value),
-                        "span": list(o.span) if o.span else None,
-                        "text": o.text,
-                    }
-                    for o in check.operands
-                ],
-                "message": check.message,
-            }
+    record = Record(
+        doc=doc.name,
+        unit=meta.unit,
+        year=meta.year,
+        kind=meta.kind,
+        scope=meta.scope,
+        title=meta.title.replace("\n", " "),
+        source_format=doc.source_format,
+        pages=len(doc.page_starts) or None,
+        page_starts=list(doc.page_starts),
+    )
+    for key, statements in facts.statements.items():
+        first = facts.get(key)
+        assert first is not None
+        record.facts[key] = build_fact(doc, key, statements, first)
+    for check in sorted(parsed.all_checks, key=lambda c: _STATUS_ORDER[c.status]):
+        record.checks.append(build_check(doc, check))
+    record.sections = [
+        SectionInfo(
+            title=s.title,
+            number=s.number,
+            level=s.level,
+            span=_span(s.span),
+            parent=s.parent,
+            page=doc.page_of(s.span[0]),
         )
-    record.update(parsed.extra)
-    if include_tables:
-        record["sections"] = [
-            {
-                "title": s.title,
-                "number": s.number,
-                "level": s.level,
-                "span": list(s.span),
-                "parent": s.parent,
-            }
-            for s in doc.sections
-        ]
-        record["tables"] = [
-            {
-                "index": t.index,
-                "title": t.title,
-                "unit": t.unit,
-                "columns": t.columns,
-                "header_rows": t.header_rows,
-                "empty": t.is_empty,
-                "span": list(t.span),
-                "section": doc.section_path(t.span[0]),
-                "rows": [[c.text for c in row.cells] for row in t.rows],
-            }
-            for t in doc.tables
-        ]
-        record["indicators"] = indicator_rows(doc)
-        record["procurement_items"] = procurement_rows(doc)
-    record["warnings"] = doc.warnings
+        for s in doc.sections
+    ]
+    record.tables = [
+        TableInfo(
+            index=t.index,
+            title=t.title,
+            unit=t.unit,
+            columns=t.columns,
+            header_rows=t.header_rows,
+            empty=t.is_empty,
+            span=_span(t.span),
+            page=doc.page_of(t.span[0]),
+            section=doc.section_path(t.span[0]),
+            rows=[[c.text for c in row.cells] for row in t.rows],
+        )
+        for t in doc.tables
+    ]
+    record.indicators = indicator_rows(doc)
+    record.procurement_items = procurement_rows(doc)
+    record.warnings = list(doc.warnings)
     return record

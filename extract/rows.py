@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from extract.checks import cell_value
-from extract.document import Document
-from extract.numbers import FULLWIDTH, UNIT_IN_WAN, to_decimal
-from extract.numbers import json_number as number
+from budgetlens.extract.checks import cell_value
+from budgetlens.extract.document import Document
+from budgetlens.extract.numbers import FULLWIDTH, UNIT_IN_WAN, to_decimal
+from budgetlens.extract.numbers import json_number as number
+from budgetlens.extract.types import Indicator, ProcurementItem
 
 INDICATOR_VALUE_RE = re.compile(
     r"^(?P<op>[≥≤><=＞＜≧≦]|大于等于|小于等于|不低于|不高于|不少于|不超过)?\s*"
@@ -37,9 +37,9 @@ def _find(columns: list[str], *needles: str) -> int | None:
     return None
 
 
-def indicator_rows(doc: Document) -> list[dict[str, Any]]:
+def indicator_rows(doc: Document) -> list[Indicator]:
     """一级/二级/三级指标 rows with operator, value and unit; merged cells carried down."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Indicator] = []
     for table in doc.tables:
         columns = table.columns
         level3 = _find(columns, "三级指标")
@@ -60,42 +60,38 @@ def indicator_rows(doc: Document) -> list[dict[str, Any]]:
             for slot, column in enumerate((level1, level2)):
                 if column is not None and column < len(texts) and texts[column]:
                     carried[slot] = texts[column]
-            item: dict[str, Any] = {
-                "table": table.index,
-                "section": doc.section_path(table.span[0]),
-                "level1": carried[0],
-                "level2": carried[1],
-                "level3": texts[level3],
-                "operator": None,
-                "value": None,
-                "unit": "",
-                "target_text": "",
-                "span": list(row.span),
-            }
+            item = Indicator(
+                table=table.index,
+                section=doc.section_path(table.span[0]),
+                level1=carried[0],
+                level2=carried[1],
+                level3=texts[level3],
+                span=row.span,
+            )
             if op_col is not None and value_col is not None and value_col < len(texts):
-                item["operator"] = OPERATORS.get(texts[op_col], texts[op_col]) or None
-                item["target_text"] = texts[value_col]
+                item.operator = OPERATORS.get(texts[op_col], texts[op_col]) or None
+                item.target_text = texts[value_col]
                 parsed = cell_value(texts[value_col])
-                item["value"] = number(parsed[0]) if parsed else None
-                item["unit"] = (
+                item.value = number(parsed[0]) if parsed else None
+                item.unit = (
                     texts[unit_col] if unit_col is not None and unit_col < len(texts) else ""
                 )
             elif target_col is not None and target_col < len(texts):
                 target = texts[target_col]
-                item["target_text"] = target
+                item.target_text = target
                 match = INDICATOR_VALUE_RE.match(target.translate(FULLWIDTH).strip())
                 if match:
                     op = match["op"]
-                    item["operator"] = OPERATORS.get(op, op) if op else "="
-                    item["value"] = number(to_decimal(match["num"]))
-                    item["unit"] = match["unit"].strip()
+                    item.operator = OPERATORS.get(op, op) if op else "="
+                    item.value = number(to_decimal(match["num"]))
+                    item.unit = match["unit"].strip()
             rows.append(item)
     return rows
 
 
-def procurement_rows(doc: Document) -> list[dict[str, Any]]:
+def procurement_rows(doc: Document) -> list[ProcurementItem]:
     """Procurement line items: name, catalogue code, unit, quantity, unit price, amount (万元)."""
-    items: list[dict[str, Any]] = []
+    items: list[ProcurementItem] = []
     for table in doc.tables:
         columns = table.columns
         quantity, price = _find(columns, "数量"), _find(columns, "单价")
@@ -119,17 +115,15 @@ def procurement_rows(doc: Document) -> list[dict[str, Any]]:
                 cell_value(texts[amount]) if amount is not None and amount < len(texts) else None
             )
             items.append(
-                {
-                    "table": table.index,
-                    "item": texts[name] if name is not None and name < len(texts) else "",
-                    "code": texts[code] if code is not None and code < len(texts) else "",
-                    "measure": texts[measure]
-                    if measure is not None and measure < len(texts)
-                    else "",
-                    "quantity": number(qty[0]) if qty else None,
-                    "unit_price": number(unit_price[0] * factor) if unit_price and factor else None,
-                    "amount": number(stated[0] * factor) if stated and factor else None,
-                    "span": list(row.span),
-                }
+                ProcurementItem(
+                    table=table.index,
+                    item=texts[name] if name is not None and name < len(texts) else "",
+                    code=texts[code] if code is not None and code < len(texts) else "",
+                    measure=texts[measure] if measure is not None and measure < len(texts) else "",
+                    quantity=number(qty[0]) if qty else None,
+                    unit_price=number(unit_price[0] * factor) if unit_price and factor else None,
+                    amount=number(stated[0] * factor) if stated and factor else None,
+                    span=row.span,
+                )
             )
     return items

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from extract.document import Cell, Document, Metadata, Row, Section, Table
-from extract.numbers import FULLWIDTH
+from budgetlens.extract.document import Cell, Document, Metadata, Row, Section, Table
+from budgetlens.extract.numbers import FULLWIDTH
 
 CN_DIGITS = {
     "零": 0,

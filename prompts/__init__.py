@@ -2,8 +2,11 @@
 
 A prompt file is Markdown with a front-matter block (name, version, purpose) and sections
 ``## system``, ``## example_user``/``## example_assistant`` (few-shot pairs, any number) and
-``## user`` (a template with ``{placeholders}``). The version is part of the response-cache
-key, so editing a prompt means bumping its version.
+``## user`` (a template with ``{placeholders}``). Rendering is one pass over the template:
+each placeholder is replaced by its value and values are never scanned again, so a document
+that happens to contain ``{question}`` reaches the model verbatim. The rendered
+:class:`~budgetlens.llm.base.Request` carries the prompt's name and version, which the
+response cache keys on: editing a prompt file means bumping its version.
 """
 
 from __future__ import annotations
@@ -12,10 +15,16 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+from budgetlens.llm.base import Message, Request
 
 PROMPT_DIR = Path(__file__).resolve().parent
 _SECTION_RE = re.compile(r"^## (system|example_user|example_assistant|user)\s*$", re.M)
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+
+
+class PromptError(ValueError):
+    """A prompt file or a render call that does not fit its template."""
 
 
 @dataclass(frozen=True)
@@ -24,22 +33,28 @@ class Prompt:
     version: str
     system: str
     user_template: str
-    examples: list[tuple[str, str]] = field(default_factory=list)
+    examples: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def id(self) -> str:
         return f"{self.name}.v{self.version}"
 
-    def messages(self, **values: Any) -> list[dict[str, str]]:
-        messages = [{"role": "system", "content": self.system}]
-        for user, assistant in self.examples:
-            messages.append({"role": "user", "content": user})
-            messages.append({"role": "assistant", "content": assistant})
-        user = self.user_template
-        for key, value in values.items():
-            user = user.replace("{" + key + "}", str(value))
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(_PLACEHOLDER_RE.findall(self.user_template))
+
+    def render(self, **values: object) -> Request:
+        """The messages for ``values``; every placeholder must be given, and only those."""
+        given, wanted = set(values), self.placeholders
+        if given != wanted:
+            raise PromptError(f"prompt {self.id} takes {sorted(wanted)}, got {sorted(given)}")
+        user = _PLACEHOLDER_RE.sub(lambda m: str(values[m.group(1)]), self.user_template)
+        messages: list[Message] = [{"role": "system", "content": self.system}]
+        for example_user, example_assistant in self.examples:
+            messages.append({"role": "user", "content": example_user})
+            messages.append({"role": "assistant", "content": example_assistant})
         messages.append({"role": "user", "content": user})
-        return messages
+        return Request(self.name, self.version, tuple(messages))
 
 
 @cache
@@ -49,20 +64,27 @@ def load_prompt(name: str) -> Prompt:
         PROMPT_DIR.glob(f"{name}.v*.md"), key=lambda p: int(p.stem.rsplit(".v", 1)[1])
     )
     if not candidates:
-        raise FileNotFoundError(f"no prompt file prompts/{name}.v*.md")
-    raw = candidates[-1].read_text(encoding="utf-8")
+        raise PromptError(f"no prompt file prompts/{name}.v*.md")
+    path = candidates[-1]
+    raw = path.read_text(encoding="utf-8")
     front, body = raw.split("\n---\n", 1) if raw.startswith("---") else ("", raw)
     meta = dict(line.split(":", 1) for line in front.strip("-\n").splitlines() if ":" in line)
+    version = meta.get("version", "").strip()
+    if version != path.stem.rsplit(".v", 1)[1]:
+        raise PromptError(f"{path.name}: front matter says version {version!r}")
     parts = _SECTION_RE.split(body)
     sections = list(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
+    kinds = [kind for kind, _ in sections]
+    if kinds.count("system") != 1 or kinds.count("user") != 1:
+        raise PromptError(f"{path.name}: needs exactly one ## system and one ## user section")
     system = next(text for kind, text in sections if kind == "system")
     user = next(text for kind, text in sections if kind == "user")
     users = [text for kind, text in sections if kind == "example_user"]
     assistants = [text for kind, text in sections if kind == "example_assistant"]
     return Prompt(
         name=meta.get("name", name).strip(),
-        version=meta.get("version", "1").strip(),
+        version=version,
         system=system,
         user_template=user,
-        examples=list(zip(users, assistants, strict=True)),
+        examples=tuple(zip(users, assistants, strict=True)),
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from extract.document import Document, Span
-from extract.structure import iter_lines
+from budgetlens.extract.document import Document, Span
+from budgetlens.extract.structure import iter_lines
 
 MAX_CHARS = 220
 SENTENCE_END = "。！？!?；;"

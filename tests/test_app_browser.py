@@ -52,14 +52,16 @@ def free_port() -> int:
 @pytest.fixture()
 def app_url(tmp_path: Path) -> Iterator[str]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from app import build_app, launch
+    from budgetlens.qa.index import Index
     from budgetlens.settings import Settings
-    from qa.index import Index
+    from budgetlens.web.app import build_app, launch
 
-    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
-    demo = build_app(settings, Index(settings.index_dir), llm_factory=lambda: None)
     port = free_port()
-    launch(demo, settings, host="127.0.0.1", port=port, block=False)  # serves from a thread
+    settings = Settings(
+        index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", host="127.0.0.1", port=port
+    )
+    demo = build_app(settings, Index(settings.index_dir), None)
+    launch(demo, settings, block=False)  # serves from a thread
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

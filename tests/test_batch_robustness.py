@@ -11,20 +11,21 @@ import time
 from pathlib import Path
 
 from bench import corpus
-from extract.batch import iter_records, run_batch
+from budgetlens.extract.batch import iter_records, run_batch
+from budgetlens.pipeline import process, provenance
 
 
 def test_thousand_documents_with_five_percent_corrupted(tmp_path: Path) -> None:
     written = corpus.write(tmp_path / "docs", 1000, corrupt_share=0.05)
     paths = [path for path, _ in written]
     bad = {path.name for path, corrupted in written if corrupted}
-    summary = run_batch(paths, tmp_path / "out", None)
+    summary = run_batch(paths, tmp_path / "out", lambda p: process(p, None), provenance(None))
     records = list(iter_records(tmp_path / "out"))
     assert len(records) == 1000 and summary.documents == 1000
-    errors = {r["doc"] for r in records if "error" in r}
-    assert errors == bad, {r["doc"]: r["error"] for r in records if r["doc"] in errors ^ bad}
+    errors = {r.doc for r in records if r.error is not None}
+    assert errors == bad, {r.doc: r.error for r in records if r.doc in errors ^ bad}
     assert 25 <= len(bad) <= 80
-    assert all(r["facts"] for r in records if "error" not in r)  # nothing else lost
+    assert all(r.facts for r in records if r.error is None)  # nothing else lost
 
 
 def test_killed_batch_resumes_to_every_document_exactly_once(tmp_path: Path) -> None:
@@ -69,5 +70,5 @@ def test_killed_batch_resumes_to_every_document_exactly_once(tmp_path: Path) -> 
     docs = [json.loads(f.read_text("utf-8"))["doc"] for f in files]  # every file whole JSON
     assert sorted(docs) == sorted(p.name for p in paths)
     assert not list((out / "records").glob(".*.tmp"))
-    lines = (out / "records.jsonl").read_text("utf-8").splitlines()
+    lines = (out / "out.records.jsonl").read_text("utf-8").splitlines()
     assert len(lines) == 150

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.numbers import UNIT_IN_WAN
-from extract.record import parse_text
+from budgetlens.extract.numbers import UNIT_IN_WAN
+from budgetlens.extract.record import parse_text
 from tests.helpers import DOC_NAMES, example_text
 
 GROUP_RULES = re.compile(r"^(?:sum|change_sum|table_total|line_amount|balance):?")

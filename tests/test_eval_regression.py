@@ -1,7 +1,7 @@
-"""The evaluation on the three gold files must not score below its recorded baseline.
+"""The evaluation on the bundled gold files must not score below its recorded baseline.
 
 The model's answers were recorded once from the real bundled model (tests/data/eval/
-responses, via ``python -m eval --responses …``) and are replayed here, so this runs in a
+responses, via ``budgetlens eval --responses …``) and are replayed here, so this runs in a
 second with no model; a prompt or parser change that alters a request fails loudly as a
 replay miss, and one that lowers any score (overall or per document) fails as a drop.
 Re-record and re-baseline deliberately (see tests/data/eval/README.md).
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from eval.compare import compare, regressions
-from eval.harness import run_eval
-from eval.replay import replay_llm
-from eval.runs import load_run
+from budgetlens.eval.compare import compare, regressions
+from budgetlens.eval.harness import run_eval
+from budgetlens.eval.replay import replay_llm
+from budgetlens.eval.runs import load_run
 from tests.helpers import EXAMPLES, GOLD, ROOT
 
 DATA = ROOT / "tests" / "data" / "eval"

@@ -5,16 +5,23 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from eval.compare import compare, regressions
-from eval.counts import Counts
-from eval.replay import RecordingLLM, ReplayLLM, ReplayMissError, recording_llm, replay_llm
-from eval.score_checks import score_checks
-from eval.score_facts import score_facts
-from eval.score_narrative import score_duties, score_grounding, score_reasons
-from eval.score_qa import qa_rates, score_answer, score_questions
-from eval.spans import intersection_length, locate, merge, occurrences
-from extract.llm import FakeLLM, StructuredOutputError
-from extract.llm.cache import CachedLLM
+from budgetlens.errors import ModelOutputError
+from budgetlens.eval.compare import compare, regressions
+from budgetlens.eval.counts import Counts
+from budgetlens.eval.replay import (
+    RecordingLLM,
+    ReplayLLM,
+    ReplayMissError,
+    recording_llm,
+    replay_llm,
+)
+from budgetlens.eval.score_checks import score_checks
+from budgetlens.eval.score_facts import score_facts
+from budgetlens.eval.score_narrative import score_duties, score_grounding, score_reasons
+from budgetlens.eval.score_qa import qa_rates, score_answer, score_questions
+from budgetlens.eval.spans import intersection_length, locate, merge, occurrences
+from budgetlens.llm import FakeLLM, Request
+from budgetlens.llm.cache import CachedLLM
 
 
 def test_counts_give_precision_recall_and_f1() -> None:
@@ -231,12 +238,12 @@ class Answer(BaseModel):
 
 
 def test_record_then_replay_without_a_model(tmp_path) -> None:
-    question = [{"role": "user", "content": "为什么？"}]
-    failing = [{"role": "user", "content": "失败"}]
+    question = Request("answer", "1", ({"role": "user", "content": "为什么？"},))
+    failing = Request("answer", "1", ({"role": "user", "content": "失败"},))
     fake = FakeLLM([{"text": "因为"}, {"bad": 1}, {"bad": 2}], name="m")
-    recorder = recording_llm(fake, tmp_path, "1")
+    recorder = recording_llm(fake, tmp_path)
     assert recorder.structured(question, Answer).text == "因为"
-    with pytest.raises(StructuredOutputError):
+    with pytest.raises(ModelOutputError):
         recorder.structured(failing, Answer, max_retries=1)
     assert isinstance(recorder.inner, RecordingLLM)
 
@@ -245,17 +252,17 @@ def test_record_then_replay_without_a_model(tmp_path) -> None:
     assert replay.name == "m"
     assert replay.structured(question, Answer).text == "因为"
     assert replay.stats.cache_hits == 1 and replay.stats.calls == 0
-    with pytest.raises(StructuredOutputError):  # the recorded failure, replayed
+    with pytest.raises(ModelOutputError):  # the recorded failure, replayed
         replay.structured(failing, Answer)
     with pytest.raises(ReplayMissError, match="no recorded Answer"):
-        replay.structured([{"role": "user", "content": "新问题"}], Answer)
+        replay.structured(Request("answer", "1", ({"role": "user", "content": "新问题"},)), Answer)
     with pytest.raises(ReplayMissError):
         replay_llm(tmp_path / "empty")
 
 
 def test_a_duty_repeated_inside_a_longer_one_is_located_where_it_stands_alone() -> None:
-    from eval.score_narrative import locate_duties
-    from extract.grounding import Grounder
+    from budgetlens.eval.score_narrative import locate_duties
+    from budgetlens.extract.grounding import Grounder
 
     text = "4、开展论证。开展培训；\n5、开展培训；\n"
     duties = ["开展论证。开展培训；", "开展培训；"]

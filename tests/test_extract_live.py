@@ -1,51 +1,49 @@
-"""End to end with the real embedded model: one document, every reason grounded."""
+"""End to end with the real embedded model: one document through the pipeline, every
+reason grounded, no figure the model wrote contradicting the parse."""
 
 from __future__ import annotations
 
 import pytest
 
+from budgetlens.llm.model_install import ModelNotFoundError, model_path
+from budgetlens.pipeline import process
 from budgetlens.settings import Settings
-from extract.narrative import apply_narrative, extract_narrative
-from extract.record import parse_text
-from tests.helpers import example_text, gold
+from tests.helpers import EXAMPLES, gold
 
 pytestmark = pytest.mark.live_model
 
 
 @pytest.fixture(scope="module")
 def local_llm(tmp_path_factory):
-    from extract.llm import ModelNotFoundError, get_llm
-
-    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"))  # no cached answers
+    installed = Settings()
     try:
-        from extract.llm.model_install import model_path
-
-        settings = settings.model_copy(update={"local_model": model_path(Settings())})
+        gguf = model_path(installed.cache_dir, installed.local_model)
     except ModelNotFoundError as exc:
         pytest.skip(str(exc))
-    llm, stack = get_llm(settings)
-    with stack:
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"), local_model=gguf)  # cold
+    llm = settings.lazy_llm()
+    with llm:
         yield llm
 
 
 def test_real_model_extracts_every_stated_reason_grounded(local_llm) -> None:
     name = "zhangjiakou_kexie_2021_bumenyusuan.txt"
-    parsed = parse_text(example_text(name), name)
-    narrative = extract_narrative(parsed, local_llm)
-    apply_narrative(parsed, narrative)
-    record = parsed.record()
-    text = parsed.doc.text
-    assert narrative.model_calls >= 1
+    path = EXAMPLES / name
+    record = process(path, local_llm)
+    assert record.error is None, record.error
+    text = path.read_text("utf-8")
+    assert record.model_calls >= 1
+    assert any(item.method == "model" for items in record.reasons.values() for item in items)
     for key, fragments in gold(name)["reasons"].items():
-        found = [item["text"] for item in record["reasons"].get(key, [])]
+        found = [item.text for item in record.reasons.get(key, [])]
         # a correct reason overlaps the gold fragment
         assert any(
             set(f) & set(x) and (f in x or x in f or len(set(f) & set(x)) > len(f) // 2)
             for f in fragments
             for x in found
         ), (key, found)
-    grounded = [item for items in record["reasons"].values() for item in items] + record["duties"]
-    assert grounded and all(text[i["span"][0] : i["span"][1]] == i["text"] for i in grounded)
+    grounded = [item for items in record.reasons.values() for item in items] + record.duties
+    assert grounded and all(text[i.span[0] : i.span[1]] == i.text for i in grounded)
     assert [
-        c for c in record["checks"] if c["id"].startswith("model_number") and c["status"] == "fail"
+        c for c in record.checks if c.id.startswith("model_number") and c.status == "fail"
     ] == []

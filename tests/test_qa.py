@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from extract.llm import FakeLLM
-from extract.narrative import apply_narrative, extract_narrative
-from extract.record import parse_text
-from qa.answer import ask, fact_keys_in
-from qa.chunks import chunk_document
-from qa.index import Index, char_tokens
+from budgetlens.errors import IndexNotFoundError
+from budgetlens.extract.record import parse_text
+from budgetlens.llm import FakeLLM
+from budgetlens.pipeline import Text, process_document
+from budgetlens.qa.answer import ask
+from budgetlens.qa.chunks import chunk_document
+from budgetlens.qa.index import Index, char_tokens
+from budgetlens.qa.query import fact_keys_in, parse_query
 from tests.helpers import DOC_NAMES, example_text
 
 INJECTION = """某某区民政局2024年部门预算公开说明
@@ -21,10 +23,10 @@ INJECTION = """某某区民政局2024年部门预算公开说明
 """
 
 
-def add(index: Index, name: str, text: str) -> None:
-    parsed = parse_text(text, name)
-    apply_narrative(parsed, extract_narrative(parsed, None))
-    index.add(name, text, parsed.record(), parsed.doc)
+def add(index: Index, name: str, text: str) -> bool:
+    result = process_document(Text(name, text))
+    assert result.parsed is not None
+    return index.add(name, text, result.record, result.parsed.doc)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,8 @@ def test_char_tokens() -> None:
 
 def test_reindexing_unchanged_does_nothing_and_removal_drops(tmp_path) -> None:
     small = Index(tmp_path)
-    add(small, "a.txt", INJECTION)
-    assert small.add("a.txt", INJECTION, {}, parse_text(INJECTION, "a.txt").doc) is False
+    assert add(small, "a.txt", INJECTION) is True
+    assert add(small, "a.txt", INJECTION) is False
     assert small.search("养老服务补贴", k=1)[0].chunk.doc == "a.txt"
     assert small.remove("a.txt") and small.search("养老服务补贴") == []
 
@@ -118,7 +120,7 @@ def test_exact_search_within_documents_agrees_with_the_filtered_vector_index(
     scope = {"langfang_kexie_2023_danweiyusuan.txt"}
     question = "一般公共预算财政拨款支出为什么减少"
     exact = index._dense(question, scope, index.manifest(), 10)
-    monkeypatch.setattr("qa.index.EXACT_SCOPE_DOCS", 0)
+    monkeypatch.setattr("budgetlens.qa.index.EXACT_SCOPE_DOCS", 0)
     filtered = index._dense(question, scope, index.manifest(), 10)
     assert len(exact) == 10 and {d for d, _ in exact} == scope
     assert exact[:3] == filtered[:3]
@@ -129,7 +131,8 @@ def test_why_question_is_answered_from_the_record_with_a_verified_quote(index: I
     assert not answer.declined and "老科协" in answer.answer
     text = example_text("langfang_kexie_2023_danweiyusuan.txt")
     citation = answer.citations[0]
-    assert citation.verified and text[citation.span[0] : citation.span[1]] == citation.quote
+    assert citation.verified and citation.match == "exact"
+    assert text[citation.span[0] : citation.span[1]] == citation.quote
     assert "项目支出减少144.13万元" in citation.quote
 
 
@@ -140,7 +143,7 @@ def test_figures_are_the_documents_own(index: Index) -> None:
 
 def test_compare_across_units_shows_the_arithmetic(index: Index) -> None:
     answer = ask("对比廊坊和张家口科协的三公经费", index, None)
-    assert answer.route == "compare"
+    assert answer.route == "compare", answer
     assert "6.59万元" in answer.answer and "5.34万元" in answer.answer
     assert "6.59 − 5.34 = 1.25" in answer.answer
     assert len(answer.citations) == 2 and all(c.verified for c in answer.citations)
@@ -148,8 +151,7 @@ def test_compare_across_units_shows_the_arithmetic(index: Index) -> None:
 
 def test_unknown_year_and_missing_fact_are_declined(index: Index) -> None:
     assert ask("廊坊市科协2024年的预算安排是多少？", index, None).declined
-    declined = ask("廊坊市科协2023年有多少在编人员？", index, None)
-    assert declined.declined and declined.answer.startswith("文件中没有找到相关信息")
+    assert ask("廊坊市科协2023年有多少在编人员？", index, None).declined
 
 
 def test_model_answer_needs_a_verbatim_quote_and_its_numbers(index: Index) -> None:
@@ -190,3 +192,43 @@ def test_document_text_is_data_not_instructions(index: Index) -> None:
 def test_fact_keys_in_question() -> None:
     assert fact_keys_in("基金预算收入是多少")[0] == "income_fund"
     assert fact_keys_in("“三公”经费预算是多少")[0] == "three_public_total"
+
+
+def test_a_question_is_parsed_once_into_its_intent() -> None:
+    why = parse_query("廊坊市科协2023年项目支出为什么减少？")
+    assert (why.intent, why.key, why.years, why.direction) == (
+        "why", "expenditure_project", frozenset({2023}), "decrease"
+    )  # fmt: skip
+    assert parse_query("基本支出比上年增加了多少？").intent == "figure"
+    assert parse_query("基本支出比上年增加了吗？").intent == "change"
+    assert parse_query("机关运行经费主要用于什么？").intent == "use"
+    assert parse_query("对比廊坊和张家口科协的三公经费").intent == "compare"
+    assert parse_query("拟购置哪些固定资产？").intent == "open"
+    assert parse_query("科协有几个党支部？").intent == "open"
+
+
+def test_a_record_answer_re_finds_its_quote_in_the_indexed_text(tmp_path) -> None:
+    """A citation is an actual match: a record whose stored quote no longer stands in the
+    indexed text (a record of another version of the document) cannot cite it."""
+    index = Index(tmp_path)
+    result = process_document(Text("a.txt", INJECTION))
+    assert result.parsed is not None
+    stale = result.record.model_copy(deep=True)
+    stale.facts["expenditure_project"].text = "项目支出90.00万元"  # not in this text
+    index.add("a.txt", INJECTION, stale, result.parsed.doc)
+    answer = ask("某某区民政局2024年项目支出是多少？", index, None)
+    assert "90.00" not in answer.answer
+    assert not any(c.verified and "90.00" in c.quote for c in answer.citations)
+
+
+def test_no_model_says_the_model_is_needed_rather_than_that_the_text_is_silent(
+    index: Index,
+) -> None:
+    answer = ask("张家口市科协2021年项目支出中科普活动支出是多少？", index, None)
+    assert answer.declined and answer.route == "needs_model" and "模型" in answer.answer
+
+
+def test_a_missing_index_is_an_error_unless_created(tmp_path) -> None:
+    with pytest.raises(IndexNotFoundError, match="--create"):
+        Index(tmp_path / "typo", create=False)
+    assert not (tmp_path / "typo").exists()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from extract.record import parse_text
+from budgetlens.extract.record import parse_text
+from budgetlens.pipeline import Text, process
 
 WEB_PAGE = """首页 > 信息公开 > 财政预决算
 索引号：11500000MB1234567X/2024-00012  发布日期：2024-09-01
@@ -49,13 +50,14 @@ def test_web_chrome_is_not_the_document() -> None:
 
 
 def test_units_and_ascii_punctuation() -> None:
-    facts = parse_text(WEB_PAGE, "page.html").record()["facts"]
-    assert facts["income_total"]["value"] == 12000.0  # 1.2亿元
-    assert facts["expenditure_total"]["value"] == 1180.0  # 11,800,000元
-    assert facts["expenditure_basic"]["value"] == 600.0
-    assert facts["change_expenditure_basic"]["value"] == 50.0
-    assert facts["change_expenditure_project"]["value"] == -20.0
-    assert facts["three_public_total"]["value"] == 30.0
+    facts = process(Text("page.html", WEB_PAGE)).facts
+    assert facts["income_total"].value == 12000.0  # 1.2亿元
+    assert facts["expenditure_total"].value == 1180.0  # 11,800,000元
+    assert facts["expenditure_total"].printed == "11,800,000元"
+    assert facts["expenditure_basic"].value == 600.0
+    assert facts["change_expenditure_basic"].value == 50.0
+    assert facts["change_expenditure_project"].value == -20.0
+    assert facts["three_public_total"].value == 30.0
 
 
 def test_real_disagreements_in_an_unseen_document_are_flagged() -> None:

@@ -1,0 +1,1 @@
+"""The Gradio app: a shell over the pipeline and the question answering."""
