@@ -23,6 +23,10 @@ def _metrics_of(scores: dict[str, Any], prefix: str, into: dict[str, tuple[float
         for stat in PRF:
             put(f"{field}.{stat}", (scores.get(field) or {}).get(stat))
     put("reasons.found_rate", (scores.get("reasons") or {}).get("found_rate"))
+    facts = scores.get("facts") or {}
+    put("facts.wrong", facts.get("wrong"), LOWER)
+    put("facts.extra", facts.get("extra"), LOWER)
+    put("identity.rate", (scores.get("identity") or {}).get("rate"))
     checks = scores.get("checks") or {}
     put("checks.recall", checks.get("recall"))
     put("checks.false_failures", checks.get("false_failures"), LOWER)
@@ -40,6 +44,11 @@ def document_scores(doc: dict[str, Any]) -> dict[str, Any]:
     for field in ("facts", "reasons", "duties"):
         if doc.get(field, {}).get("scored"):
             scores[field] = dict(doc[field]["counts"])
+    if "facts" in scores:
+        scores["facts"].update(wrong=doc["facts"].get("wrong"), extra=doc["facts"].get("extra"))
+    if doc.get("identity", {}).get("scored"):
+        identity = doc["identity"]
+        scores["identity"] = {"rate": identity["right"] / identity["total"]}
     if "reasons" in scores:
         scores["reasons"]["found_rate"] = doc["reasons"]["found_rate"]
     if doc.get("checks", {}).get("scored"):

@@ -18,10 +18,10 @@ from typing import Any
 
 from budgetlens.errors import GoldFileError
 from budgetlens.eval.score_checks import score_checks
-from budgetlens.eval.score_facts import score_facts
+from budgetlens.eval.score_facts import score_facts, score_identity
 from budgetlens.eval.score_narrative import score_duties, score_grounding, score_reasons
 from budgetlens.eval.score_qa import AskFn, score_questions
-from budgetlens.eval.summary import per_key_tables, summarise
+from budgetlens.eval.summary import groups, per_key_tables, summarise
 from budgetlens.llm.base import LLM
 from budgetlens.pipeline import Processed, process_document
 
@@ -93,7 +93,12 @@ def evaluate_document(
 ) -> tuple[dict[str, Any], Processed | None]:
     """(scores, processed document) of one gold file; scores carry ``error`` on failure
     (document missing or unreadable, extraction failed) and the run goes on."""
-    result: dict[str, Any] = {"doc": gold.doc, "gold_file": gold.path.name}
+    result: dict[str, Any] = {
+        "doc": gold.doc,
+        "gold_file": gold.path.name,
+        "family": gold.data.get("family") or "(unlabelled)",
+        "province": gold.data.get("province") or "(unknown)",
+    }
     path = find_document(docs_dirs, gold.doc)
     if path is None:
         result["error"] = "document not found under " + ", ".join(map(str, docs_dirs))
@@ -110,10 +115,11 @@ def evaluate_document(
     result["cost"] = _cost(before, _stats(llm))
     text = processed.text
     scored = record.model_dump(mode="json")
+    result["identity"] = score_identity(gold.data, scored)
     result["facts"] = score_facts(gold.data, scored, text)
     result["reasons"] = score_reasons(gold.data, scored, text)
     result["duties"] = score_duties(gold.data, scored, text)
-    result["checks"] = score_checks(gold.data, scored)
+    result["checks"] = score_checks(gold.data, scored, text)
     result["grounding"] = score_grounding(scored, text)
     return result, processed
 
@@ -180,6 +186,8 @@ def run_eval(
         "docs_dir": ", ".join(map(str, docs_dirs)),
         "seconds": round(time.perf_counter() - started, 3),
         "summary": summarise(docs),
+        "by_family": {name: summarise(group) for name, group in groups(docs, "family").items()},
+        "by_province": {name: summarise(group) for name, group in groups(docs, "province").items()},
         "per_key": per_key_tables(docs),
         "documents": docs,
     }

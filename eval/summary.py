@@ -20,12 +20,31 @@ def _counts(docs: list[dict[str, Any]], field: str) -> Counts | None:
     return total([Counts.from_dict(r["counts"]) for r in scored]) if scored else None
 
 
+def groups(docs: list[dict[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
+    """Documents by a label of their gold file (template family, province)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        out.setdefault(str(doc.get(field) or "(unknown)"), []).append(doc)
+    return dict(sorted(out.items()))
+
+
 def summarise(docs: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [d for d in docs if "error" not in d]
     summary: dict[str, Any] = {"documents": len(docs), "errors": len(docs) - len(ok)}
     for field in ("facts", "reasons", "duties"):
         counts = _counts(ok, field)
         summary[field] = counts.as_dict() if counts else None
+    facts = [d["facts"] for d in ok if d.get("facts", {}).get("scored")]
+    if summary["facts"] is not None:
+        summary["facts"].update(
+            wrong=sum(f.get("wrong", 0) for f in facts), extra=sum(f.get("extra", 0) for f in facts)
+        )
+    identity = [d["identity"] for d in ok if d.get("identity", {}).get("scored")]
+    if identity:
+        right, total_ = sum(i["right"] for i in identity), sum(i["total"] for i in identity)
+        summary["identity"] = {"right": right, "total": total_, "rate": _rate(right, total_)}
+    else:
+        summary["identity"] = None
     reasons = [d["reasons"] for d in ok if d.get("reasons", {}).get("scored")]
     if summary["reasons"] is not None:
         found, keys = sum(r["found"] for r in reasons), sum(r["gold_keys"] for r in reasons)

@@ -42,6 +42,8 @@ def summary_table(run: dict[str, Any], diffs: dict[str, dict[str, Any]]) -> Tabl
             table.add_row(field, "—", "—", "—", "", "not scored")
             continue
         detail = f"{scores['hit']}/{scores['predicted']}/{scores['gold']}"
+        if field == "facts" and "wrong" in scores:
+            detail += f", {scores['wrong']} wrong, {scores['extra']} extra"
         if field == "reasons":
             detail += f" chars, {scores['found']}/{scores['gold_keys']} keys found"
         table.add_row(
@@ -52,6 +54,16 @@ def summary_table(run: dict[str, Any], diffs: dict[str, dict[str, Any]]) -> Tabl
             _delta(diffs, f"{field}.f1"),
             detail,
         )
+    identity = s.get("identity")
+    if identity:
+        table.add_row(
+            "identity",
+            "",
+            pct(identity["rate"]),
+            "",
+            _delta(diffs, "identity.rate"),
+            f"{identity['right']}/{identity['total']} unit/year/kind right",
+        )
     checks = s.get("checks")
     if checks:
         table.add_row(
@@ -60,7 +72,8 @@ def summary_table(run: dict[str, Any], diffs: dict[str, dict[str, Any]]) -> Tabl
             pct(checks["recall"]),
             "",
             _delta(diffs, "checks.false_failures"),
-            f"{checks['found']}/{checks['expected']} flags, {checks['false_failures']} false",
+            f"{checks['found']}/{checks['expected']} inconsistencies caught, "
+            f"{checks['false_failures']} false alarms",
         )
     qa = s.get("qa")
     if qa and "answerable" in qa:
@@ -136,6 +149,31 @@ def documents_table(run: dict[str, Any]) -> Table:
     return table
 
 
+def groups_table(run: dict[str, Any], field: str, title: str) -> Table:
+    """One row per template family (or province): the bars the corpus is held to."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("", "docs", "facts R", "wrong", "extra", "identity", "reasons keyed",
+                   "caught", "false"):  # fmt: skip
+        table.add_column(column, justify="left" if not column else "right", no_wrap=True)
+    for name, s in (run.get(field) or {}).items():
+        facts, identity, reasons, checks = (
+            s.get("facts") or {}, s.get("identity") or {}, s.get("reasons") or {},
+            s.get("checks") or {},
+        )  # fmt: skip
+        table.add_row(
+            name,
+            str(s["documents"]),
+            pct(facts.get("recall")),
+            str(facts.get("wrong", "—")),
+            str(facts.get("extra", "—")),
+            pct(identity.get("rate")),
+            f"{reasons.get('found', 0)}/{reasons.get('gold_keys', 0)}" if reasons else "—",
+            f"{checks.get('found', 0)}/{checks.get('expected', 0)}" if checks else "—",
+            str(checks.get("false_failures", "—")) if checks else "—",
+        )
+    return table
+
+
 def print_run(
     run: dict[str, Any],
     diffs: list[dict[str, Any]] | None = None,
@@ -147,6 +185,8 @@ def print_run(
     by_metric = {row["metric"]: row for row in diffs or []}
     console.print(summary_table(run, by_metric))
     console.print(documents_table(run))
+    if len(run.get("by_family") or {}) > 1:
+        console.print(groups_table(run, "by_family", "per template family"))
     if diffs is None:
         console.print("baseline: none (first run of this setup)")
         return

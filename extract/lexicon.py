@@ -119,6 +119,70 @@ def rule_in_chinese(rule: str) -> str:
     )
 
 
+# The canonical fact keys of the record contract (eval/corpus/LABELLING.md). A key may carry
+# one prefix: change_ (stated change, signed), change_pct_ (stated % change), budget_ (the
+# 预算数 of an item in a final account), completion_ (决算数 as % of 预算数).
+_SCOPED = (
+    "expenditure_basic",
+    "expenditure_project",
+    "expenditure_personnel",
+    "expenditure_public",
+)
+BASE_KEYS: frozenset[str] = frozenset(
+    {
+        "income_total",
+        "income_current_year",
+        "income_fiscal",
+        "income_general_budget",
+        "income_fund",
+        "income_state_capital",
+        "income_special_account",
+        "income_business",
+        "income_operating",
+        "income_other",
+        "income_carryover",
+        "expenditure_total",
+        "expenditure_current_year",
+        "expenditure_fiscal",
+        "expenditure_general_budget",
+        "expenditure_fund",
+        "expenditure_state_capital",
+        *_SCOPED,
+        *(f"{key}_fiscal" for key in _SCOPED),
+        *(f"{key}_general_budget" for key in _SCOPED),
+        "carryover_end",
+        "operating_expenses",
+        "three_public_total",
+        "three_public_abroad",
+        "three_public_vehicle",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "meeting_expenses",
+        "training_expenses",
+        "procurement_total",
+        "procurement_goods",
+        "procurement_works",
+        "procurement_services",
+        "assets_total",
+        "assets_purchase_planned",
+    }
+)
+KEY_PREFIXES = ("change_pct_", "change_", "budget_", "completion_")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """("change_", "three_public_total") for "change_three_public_total"; ("", key) else."""
+    for prefix in KEY_PREFIXES:
+        if key.startswith(prefix) and key.removeprefix(prefix) in BASE_KEYS:
+            return prefix, key.removeprefix(prefix)
+    return "", key
+
+
+def is_canonical_key(key: str) -> bool:
+    return split_key(key)[1] in BASE_KEYS
+
+
 # Facts about a stock at a date rather than the budget year, so another year in the label is normal.
 UNDATED_KEYS = frozenset({"assets_total", "income_carryover"})
 
