@@ -4,7 +4,7 @@ A gold file lists each real inconsistency by the quotes of the figures that disa
 (``expected_inconsistencies``; see eval/corpus/LABELLING.md), not by the name of a rule, so
 labels do not depend on how BudgetLens names its checks. A failed check *catches* an
 inconsistency when its operands' spans lie on at least two of the inconsistency's quotes
-(both when it has two). Every failed check that catches none is a false alarm: a check that
+(both when it has two), or several failed checks do, each on one of them. Every failed check that catches none is a false alarm: a check that
 fails on a sound document sends a reader hunting for an error that is not there, which
 costs more trust than a missed flag. Older gold files that name rules
 (``expected_failed_rules``) are scored by rule id.
@@ -35,11 +35,26 @@ def _operand_spans(check: dict[str, Any]) -> list[Span]:
     return spans
 
 
-def _catches(check_spans: list[Span], quote_places: list[list[Span]]) -> bool:
-    touched = sum(
-        any(overlap(c, q) > 0 for c in check_spans for q in places) for places in quote_places
-    )
-    return touched >= min(2, len(quote_places)) and touched > 0
+def _touched(check_spans: list[Span], quote_places: list[list[Span]]) -> set[int]:
+    """Which of the inconsistency's quotes a check's operands lie on."""
+    return {
+        i
+        for i, places in enumerate(quote_places)
+        if any(overlap(c, q) > 0 for c in check_spans for q in places)
+    }
+
+
+def _catchers(spans: list[list[Span]], quote_places: list[list[Span]]) -> list[int]:
+    """The failed checks that catch an inconsistency. It is caught when one check's operands
+    lie on two of its quotes (its only one, if it has one), or several checks each lie on
+    one and together on two ("接待费占69%", "用车费占31%": two shares, each other's swap);
+    then every failed check lying on one of its quotes is about it (not a false alarm)."""
+    need = min(2, len(quote_places))
+    touching = {i: t for i, s in enumerate(spans) if (t := _touched(s, quote_places))}
+    together: set[int] = set().union(*touching.values()) if touching else set()
+    if any(len(t) >= need for t in touching.values()) or len(together) >= need > 0:
+        return sorted(touching)  # every failed check on its figures flags this inconsistency
+    return []
 
 
 def _false_alarm(check: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +99,7 @@ def _score_inconsistencies(
     for inconsistency in expected:
         places = [locate(text, q, grounder) for q in inconsistency.get("quotes") or []]
         places = [p for p in places if p]
-        catchers = [i for i, s in enumerate(spans) if places and _catches(s, places)]
+        catchers = _catchers(spans, places) if places else []
         used.update(catchers)
         found += bool(catchers)
         items.append(

@@ -62,6 +62,22 @@ def occurrences(text: str, quote: str) -> list[Span]:
     return found
 
 
+def occurrences_ignoring_space(text: str, quote: str) -> list[Span]:
+    """Every occurrence of ``quote`` when blank space and line breaks are ignored on both
+    sides, as raw spans of ``text``."""
+    needle = "".join(quote.split())
+    if not needle:
+        return []
+    kept = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    hay = "".join(c for _, c in kept)
+    found: list[Span] = []
+    position = hay.find(needle)
+    while position >= 0:
+        found.append((kept[position][0], kept[position + len(needle) - 1][0] + 1))
+        position = hay.find(needle, position + 1)
+    return found
+
+
 def locate(text: str, quote: str, grounder: Grounder | None = None) -> list[Span]:
     """Where a gold quote sits: its exact occurrences, else the one place the grounder
     (punctuation-width and whitespace folding, then fuzzy) aligns it to; [] if nowhere.
@@ -71,6 +87,9 @@ def locate(text: str, quote: str, grounder: Grounder | None = None) -> list[Span
     exact = occurrences(text, quote)
     if exact:
         return exact
+    spaced = occurrences_ignoring_space(text, quote)
+    if spaced:
+        return spaced  # a table row quoted "合计 689.35" stands on several lines, maybe twice
     grounded = (grounder or Grounder(text)).ground(quote)
     return [] if grounded is None else [(grounded.start, grounded.end)]
 
