@@ -4,10 +4,10 @@ A gold file lists each real inconsistency by the quotes of the figures that disa
 (``expected_inconsistencies``; see eval/corpus/LABELLING.md), not by the name of a rule, so
 labels do not depend on how BudgetLens names its checks. A failed check *catches* an
 inconsistency when its operands' spans lie on at least two of the inconsistency's quotes
-(both when it has two), or several failed checks do, each on one of them. Every failed check that catches none is a false alarm: a check that
-fails on a sound document sends a reader hunting for an error that is not there, which
-costs more trust than a missed flag. Older gold files that name rules
-(``expected_failed_rules``) are scored by rule id.
+(both when it has two), or several failed checks do, each on one of them. Every failed check
+that catches none is a false alarm: a check that fails on a sound document sends a reader
+hunting for an error that is not there, which costs more trust than a missed flag. Older gold
+files that name rules (``expected_failed_rules``) are scored by rule id.
 """
 
 from __future__ import annotations

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from budgetlens.extract.reading import Reading
 
 Span = tuple[int, int]
 Kind = Literal["budget", "final_account"]
 Scope = Literal["部门", "单位"]
+
+
+def is_prose_line(line: str) -> bool:
+    """A paragraph, not a table cell. By the text convention a tab starts a cell, but .txt
+    exports of word processors indent whole paragraphs with one; a tabbed line that is a
+    full sentence ("…固定资产金额为954.66万元。") is read as prose too."""
+    if "|" in line:
+        return False
+    if not line.startswith("\t"):
+        return True
+    body = line.strip()
+    return len(body) >= 20 and "。" in body
 
 
 @dataclass(slots=True)
@@ -101,6 +116,18 @@ class Document:
     meta: Metadata = field(default_factory=Metadata)
     warnings: list[str] = field(default_factory=list)
     page_starts: list[int] = field(default_factory=list)  # offset where each page begins (PDF)
+
+    _reading: Reading | None = field(default=None, repr=False)
+
+    @property
+    def reading(self) -> Reading:
+        """The reading view of the text (wraps joined, traditional and full-width folded),
+        built once."""
+        if self._reading is None:
+            from budgetlens.extract.reading import read
+
+            self._reading = read(self.text)
+        return self._reading
 
     def quote(self, span: Span) -> str:
         return self.text[span[0] : span[1]]

@@ -1,8 +1,21 @@
-"""Canonical facts from sentences and tables, each with the exact span it was read from.
+"""Canonical facts read clause by clause, each with the exact raw span it was read from.
 
-No model is involved: a figure is a parsed :class:`~extract.numbers.Amount`, its meaning
-comes from the label in front of it (:mod:`extract.lexicon`), and a stated change takes its
-sign from the direction word (增加/减少/持平…) next to it.
+No model is involved. A sentence of a disclosure is a chain of clauses around figures:
+
+    2023年度一般公共预算财政拨款“三公”经费支出预算为3万元，支出决算为1.71万元，完成预算的43%，
+    较上年减少1.29万元，下降43%。
+
+Each figure is read with the words before it in its clause: a *term* names the fact
+(“三公”经费, 基本支出; :mod:`budgetlens.extract.lexicon`), *qualifiers* say its basis (预算数,
+决算数, 上年) and scope (财政拨款, 一般公共预算), a *comparison* and a *direction* word make it a
+change, 完成…的 a completion rate, 占 a share. A clause without a term of its own ("支出决算为
+1.71万元", "较上年减少1.29万元") takes the subject of its sentence; parts listed after a total
+("一般公共预算财政拨款支出X万元，其中：基本支出A万元") take the total's scope. A figure whose label
+is not a term (a functional line, an economic line) is left unlabelled, never forced into a
+key: precision first.
+
+Tables are read by typed columns (:mod:`budgetlens.extract.tables`). Reading happens on the
+reading view (:mod:`budgetlens.extract.reading`); every span is mapped back to the raw text.
 """
 
 from __future__ import annotations
@@ -11,20 +24,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from budgetlens.extract.document import Document, Span, Table
-from budgetlens.extract.lexicon import UNDATED_KEYS, match_label, match_table_label
-from budgetlens.extract.numbers import (
-    AMOUNT_RE,
-    DIRECTION_WORDS,
-    FULLWIDTH,
-    INCREASE_WORDS,
-    PERCENT_RE,
-    ZERO_CHANGE_RE,
-    amount_from_match,
-    parse_cell_number,
-    to_decimal,
+from budgetlens.extract.document import Document, Kind, Span, is_prose_line
+from budgetlens.extract.lexicon import (
+    GENERAL_BUDGET_RE,
+    SCOPED,
+    THREE_PUBLIC_PARTS,
+    UNDATED_KEYS,
+    Term,
+    find_terms,
+    is_bare_total,
+    scoped_key,
 )
-from budgetlens.extract.structure import iter_lines
+from budgetlens.extract.numbers import UNIT_IN_WAN, half_unit_of, to_decimal
+from budgetlens.extract.reading import Reading, read
 
 
 @dataclass(slots=True)
@@ -32,20 +44,55 @@ class Statement:
     """One place where the document states a fact."""
 
     key: str
-    value: Decimal  # 万元, signed for changes
-    half_unit: Decimal  # rounding half-unit of the printed figure, 万元
-    span: Span  # label through figure
-    figure_span: Span  # the printed figure alone (or the 持平 phrase)
+    value: Decimal  # 万元 (or percent for change_pct_/completion_), signed for changes
+    half_unit: Decimal  # rounding half-unit of the printed figure, same unit as value
+    span: Span  # raw: label through figure
+    figure_span: Span  # raw: the printed figure alone (or the 持平 phrase)
     source: str  # "text" | "table"
-    sentence: int  # sentence counter; statements of one enumeration share it
-    percent: Decimal | None = None  # a stated % change next to a change figure
-    percent_span: Span | None = None
+    sentence: int  # sentence counter; statements of one sentence share it (tables: -index)
+    unit: str = "万元"
+    table: int | None = None  # the table a table statement comes from
+    row: int | None = None
+    column: int | None = None
+
+
+@dataclass(slots=True)
+class Share:
+    """ "占X%": a part's stated share of a whole."""
+
+    part: str | None  # key of the part (None when its label is not a term)
+    part_value: Decimal | None
+    part_half: Decimal
+    part_span: Span | None
+    whole: str | None  # key of the whole when the clause names it ("占收入合计的…")
+    percent: Decimal
+    percent_half: Decimal
+    span: Span
+    sentence: int
+
+
+@dataclass(slots=True)
+class ItemParagraph:
+    """A numbered paragraph about one classification line: “X（类）Y（款）Z（项）”A万元，…
+    2023年当年预算执行数为B万元，2024年预算安排C万元，比2023年…增加P%。"""
+
+    name: str
+    heading: tuple[Decimal, Decimal, Span] | None = None  # value, half unit, raw span
+    previous: tuple[Decimal, Decimal, Span] | None = None
+    current: tuple[Decimal, Decimal, Span] | None = None
+    percent: tuple[Decimal, Decimal, Span] | None = None  # signed
+    span: Span = (0, 0)
 
 
 @dataclass(slots=True)
 class Facts:
     statements: dict[str, list[Statement]] = field(default_factory=dict)
-    unlabelled: list[Span] = field(default_factory=list)  # figures whose label we cannot read
+    unlabelled: list[Span] = field(default_factory=list)  # raw spans of unread figures
+    # every amount of the prose as (sentence, value, half unit, raw figure span), labelled
+    # or not: what a check asks when a change might belong to another figure of its sentence
+    amounts: list[tuple[int, Decimal, Decimal, Span]] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
+    items: list[ItemParagraph] = field(default_factory=list)
 
     def add(self, statement: Statement) -> None:
         self.statements.setdefault(statement.key, []).append(statement)
@@ -59,248 +106,656 @@ class Facts:
         return (prose or found)[0]
 
 
-SENTENCE_END = "。！？!?"
-CLAUSE_SEPARATORS = "，,；;：:、"
-DIRECTION_BEFORE_FIGURE_RE = re.compile(rf"(?P<word>{DIRECTION_WORDS})(?:了|为|约|至)?[\s:：]*$")
-COMPARISON_RE = re.compile(
-    r"(?:较|比|与|同比|相比)(?:上年|上一年|去年|上年度|(?:19|20)\d{2}\s*年度?)?"
-    r"(?:年初)?(?:预算数?|决算数?|执行数|同期)?(?:相比|比较)?"
+# --- figures ---------------------------------------------------------------------------
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+FIGURE_RE = re.compile(
+    rf"(?P<sign>[-−])?(?P<num>{_NUMBER})"
+    r"(?:(?P<unit>百万元|千万元|亿元|万元|千元|元)|(?P<wan>万)(?=[。，,；;、)）\n]|$)|(?P<pct>%|％))"
 )
-YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+SENTENCE_END = "。！？!?\n"
+CLAUSE_BREAK = "，,；;：:、"
+
+DIRECTION_RE = re.compile(
+    r"(?P<word>增加|增长|上升|提高|多|减少|下降|降低|节约|节省|压减|缩减|少|增|减)(?:了|为|约|至|达)?$"
+)
+INCREASE = {"增加", "增长", "上升", "提高", "多", "增"}
+RATE_WORD_RE = re.compile(
+    r"(?P<word>增幅|降幅|增长率|下降率|减少率|减幅|增长幅度|下降幅度)(?:为|约|是)?$"
+)
+SHARE_RE = re.compile(r"占(?P<whole>[^，,；;。%]{0,24}?)(?:的|比重|比例)?(?:为|约|达)?$")
+COMPLETION_RE = re.compile(
+    r"(?:完成(?:了)?(?:年初|全年|调整后?)?(?:预算)?(?:数)?(?:[\d.,]+万元)?的?|为(?:年初|全年|调整)?预算(?:数)?的|"
+    r"(?:预算)?完成率(?:为|是|达)?|执行率(?:为|是|达)?)$"
+)
+# a paragraph about one line of the functional classification: "…支出（类）…（款）…（项）"
+CLASSIFICATION_LINE_RE = re.compile(r"[(（](?:类|款|项|\d{2,3}项)[)）]")
+ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
+ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
+COMPLETION_BASE_RE = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?$")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})年度?")
+# A comparison and what is compared with: the previous year (a change) or this year's
+# budget (a final account's execution, not a change).
+COMPARISON_RE = re.compile(
+    r"(?:比|较|与|同)(?P<what>上年度?|上一年度?|去年|(?P<year>(?:19|20)\d{2})年度?)?"
+    r"(?:\([^)]{0,8}\))?(?:当年)?(?P<basis>年初预算|全年预算|调整预算|预算执行|预算|决算|执行)?"
+    r"(?:数字|数|同期)?(?:相比|比较|对比)?|同比|对比"
+)
+ZERO_CHANGE_RE = re.compile(r"持平|无增减|无变化|未发生变化|没有变化|保持不变|基本持平|一致|相同")
+# "比上年增加(减少)0万元": a template's unfilled direction; a sign is only certain for 0
+AMBIGUOUS_DIRECTION_RE = re.compile(
+    r"(?:(?:增加|增长|上升)[(（/](?:减少|下降)|(?:减少|下降)[(（/](?:增加|增长|上升))[)）]?(?:了|为)?$"
+)
+BUDGET_BASIS_RE = re.compile(r"年初预算|全年预算|调整预算|预算数|预算安排|预算为|预算")
+ACTUAL_BASIS_RE = re.compile(r"决算|实际支出|实际|执行数|支出决算")
 PREVIOUS_RE = re.compile(r"上年|去年|上一年")
-LEADING_JUNK_RE = re.compile(r"^[\s（(]*(?:其中|包括|含)?[:：]?\s*")
+# what may stand between a term and its figure: qualifiers, filler, years, a comparison
+FILLER_RE = re.compile(
+    r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年度?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
+    r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
+    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|数|"
+    r"增加|减少|增长|下降|节约|比上年|较上年|同比|上年|去年)*$"
+)
+REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
+LEADING_RE = re.compile(r"^[\s(（]*(?:其中|包括|含|即)?[:：]?\s*")
+
+
+# Amounts in 万元 are kept to 0.01万元 in these documents. A small one printed without decimals
+# ("公务接待费预算为1万元") has its zeros dropped: it is 1.00, not anything from 0.5 to 1.5 (which
+# would leave no completion rate checkable). Large totals are the ones documents round to a
+# whole 万元 ("收入总计17192万元" beside tables of 17191.5169), so they keep that tolerance.
+WHOLE_WAN_HALF = Decimal("0.005")
+SMALL_WHOLE_WAN = 100
+
+
+def _amount(match: re.Match[str]) -> tuple[Decimal, Decimal, str]:
+    """(value in 万元 or %, half unit, unit) of a figure match."""
+    number = match["num"]
+    value = to_decimal(number)
+    half = half_unit_of(number)
+    if match["pct"]:
+        unit = "%"
+    else:
+        unit = match["unit"] or "万元"
+        factor = UNIT_IN_WAN[unit]
+        if unit == "万元" and "." not in number and value < SMALL_WHOLE_WAN:
+            half = WHOLE_WAN_HALF  # "预算为3万元" is 3.00万元 with its zeros dropped
+        value, half = value * factor, half * factor
+    if match["sign"]:
+        value = -value
+    return value, half, ("%" if match["pct"] else "万元")
+
+
+@dataclass(slots=True)
+class _Subject:
+    keys: tuple[str, ...]  # base keys (scope applied)
+    scope: str | None
+
+
+def _scope_of(text: str) -> str | None:
+    if GENERAL_BUDGET_RE.search(text):
+        return "general_budget"
+    if "财政拨款" in text:
+        return "fiscal"
+    return None
+
+
+class _Reader:
+    """Reads the prose of one document into ``facts``."""
+
+    def __init__(self, doc: Document, facts: Facts) -> None:
+        self.doc = doc
+        self.view: Reading = doc.reading
+        self.facts = facts
+        self.year = doc.meta.year
+        self.final = doc.meta.kind == "final_account"
+        self.sentence_id = 0
+        self.paragraph_start = 0
+        self.topic: _Subject | None = None  # the first fact a paragraph states
+        # the last amount read in the sentence: (key, value, half unit, figure span)
+        self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
+
+    # ---- spans ---------------------------------------------------------------------
+
+    def raw(self, start: int, end: int) -> Span:
+        return self.view.raw_span(start, end)
+
+    # ---- the walk ------------------------------------------------------------------
+
+    def read(self) -> None:
+        text = self.view.text
+        body_start = self.view.view_position(self.doc.meta.body_start)
+        body_end = self.view.view_position(self.doc.meta.body_end)
+        position = 0
+        for line in text.split("\n"):
+            start, end = position, position + len(line)
+            position = end + 1
+            if end <= body_start or start >= body_end or not is_prose_line(line):
+                continue
+            if not FIGURE_RE.search(line) and not ZERO_CHANGE_RE.search(line):
+                continue
+            heading_scope = self.heading_scope(start)
+            self.topic = None
+            self.paragraph_start = start
+            sentence_start = start
+            for i in range(start, end + 1):
+                if i == end or text[i] in SENTENCE_END:
+                    stop = min(end, i + 1)
+                    if stop > sentence_start:
+                        self.sentence_id += 1
+                        self.sentence(sentence_start, stop, heading_scope)
+                    sentence_start = stop
+
+    def budget_basis(self, words: str) -> bool:
+        """The clause is about budgets (预算数), not actuals."""
+        quals = _strip_terms(words)
+        return bool(BUDGET_BASIS_RE.search(quals)) and not ACTUAL_BASIS_RE.search(quals)
+
+    def about_a_line(self, view_offset: int) -> bool:
+        """The paragraph, or the numbered item or heading it is under, names a
+        classification line (类/款/项)."""
+        text = self.view.text
+        start = self.paragraph_start
+        items = list(ITEM_START_RE.finditer(text, max(0, view_offset - 300), view_offset))
+        if items:
+            start = min(start, items[-1].start())
+        if CLASSIFICATION_LINE_RE.search(text, start, view_offset):
+            return True
+        section = self.doc.section_at(self.view.raw_span(view_offset, view_offset + 1)[0])
+        return section is not None and bool(CLASSIFICATION_LINE_RE.search(section.title))
+
+    def heading_scope(self, view_offset: int) -> str | None:
+        """The scope the innermost heading names (一般公共预算 / 财政拨款), if any."""
+        section = self.doc.section_at(self.view.raw_span(view_offset, view_offset + 1)[0])
+        while section is not None:
+            scope = _scope_of(section.title)
+            if scope is not None:
+                return scope
+            section = self.doc.sections[section.parent] if section.parent is not None else None
+        return None
+
+    def sentence(self, start: int, end: int, heading_scope: str | None) -> None:
+        text = self.view.text
+        subject: _Subject | None = None
+        sentence_scope: str | None = None  # the scope of the first total the sentence names
+        year: int | None = None  # the year the clauses are about so far
+        previous_end = start
+        completion_next = False  # the last figure was the budget of a completion rate
+        last_sign: int | None = None  # the sign of the sentence's last change amount
+        sentence_prefix: str | None = None  # the basis of the sentence's first named figure
+        self.last_level = None
+        zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
+        figures_before = False
+        for match in FIGURE_RE.finditer(text, start, end):
+            if _glued(text, match):
+                self.facts.unlabelled.append(self.raw(match.start("num"), match.end()))
+                previous_end = match.end()
+                continue
+            while zeros and zeros[0].start() < match.start():
+                self.zero_change(zeros.pop(0), previous_end, start, subject, figures_before)
+            figures_before = True
+            value, half, unit = _amount(match)
+            lead = text[previous_end : match.start()]
+            previous_end = match.end()
+            cut = max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1)
+            for spanning in find_terms(lead):
+                if spanning.start <= cut < spanning.end:  # "收、支总计": the 、 is inside a term
+                    cut = spanning.start - 1
+            segment = lead[cut + 1 :]
+            segment_start = match.start() - len(segment)
+            lead_junk = LEADING_RE.match(segment)
+            if lead_junk:
+                segment_start += lead_junk.end()
+                segment = segment[lead_junk.end() :]
+            if re.search(r"本年度|今年", lead):
+                year = self.year
+            for y in YEAR_RE.finditer(lead):
+                if not COMPARISON_RE.match(lead, max(0, y.start() - 1)) and not re.search(
+                    r"[比较与同]$", lead[: y.start()]
+                ):
+                    year = int(y.group(1))
+            term = self.term_in(segment)
+            if term is not None:
+                tail = segment[term.end :]
+                if not FILLER_RE.match(_without_comparisons(_without_remarks(tail))):
+                    term = None  # "基本支出中的工资福利支出…": the term is not this figure's label
+            label_start = segment_start + (term.start if term else 0)
+            span = self.raw(label_start, match.end())
+            figure = self.raw(match.start("num") - (1 if match["sign"] else 0), match.end())
+            comparison = self.compared(segment if term is None else segment[term.end :])
+            if comparison is None and _direction(lead):
+                comparison = self.compared(text[start : match.start()])
+            direction = _direction(lead)
+            if direction is None and AMBIGUOUS_DIRECTION_RE.search(lead):
+                if value == 0:
+                    direction = "增加"  # zero either way
+                elif unit == "%" and last_sign is not None:
+                    # "减少0.15万元，下降（增长）27.78%": the amount's change gives the sign
+                    direction = "增加" if last_sign > 0 else "减少"
+                else:
+                    self.facts.unlabelled.append(figure)
+                    continue
+            rate = RATE_WORD_RE.search(lead)
+            keys: tuple[str, ...]
+            scope: str | None
+            if (
+                term is not None
+                and subject is not None
+                and is_bare_total(segment, term)
+                and not any(
+                    k.startswith(("income_total", "expenditure_total")) for k in subject.keys
+                )
+            ):
+                keys, scope = subject.keys, subject.scope
+            elif (
+                term is not None
+                and subject is None
+                and is_bare_total(segment, term)
+                and self.about_a_line(segment_start)
+            ):
+                keys, scope = (), None  # "…行政单位离退休（项）…支出决算为54.53万元": that line's
+            elif term is not None:
+                scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
+                keys, scope = self.keys_for(term, scope, sentence_scope, heading_scope)
+            elif subject is not None and COMPLETION_BASE_RE.search(segment) and unit != "%":
+                # "完成全年预算84.82万元的73.2%": the budget the subject is measured against
+                for key in subject.keys:
+                    self.add(f"budget_{key}", value, half, span, figure)
+                completion_next = True
+                continue
+            elif subject is not None and (
+                self.only_qualifiers(segment)
+                or (unit == "%" and (COMPLETION_RE.search(segment) or RATE_WORD_RE.search(segment)))
+            ):
+                keys, scope = subject.keys, subject.scope
+            else:
+                keys, scope = (), None
+            if unit != "%" and direction is None:
+                self.facts.amounts.append((self.sentence_id, value, half, figure))
+            if unit == "%":
+                if completion_next and re.fullmatch(r"的?", segment):
+                    lead = "完成预算的"
+                self.percent(match, value, half, lead, keys, direction, rate, comparison, span)
+                completion_next = False
+                continue
+            completion_next = False
+            if direction is not None:
+                if comparison is not None and comparison != "previous":
+                    continue  # against this year's budget, or an older year: not a change
+                if self.final and self.budget_basis(
+                    segment if term is None else segment[: term.start]
+                ):
+                    continue  # a final account's "部门预算“三公经费”增加41.20万元": budgets
+                if not keys:
+                    self.facts.unlabelled.append(figure)
+                    continue
+                sign = 1 if direction in INCREASE else -1
+                for key in keys:
+                    self.add(f"change_{key}", sign * abs(value), half, span, figure)
+                if term is not None:
+                    subject = _Subject(keys, scope)  # "收入支出总计增加X万元，增长Y%"
+                last_sign = sign
+                continue
+            self.last_level = (keys[0] if len(keys) == 1 else None, value, half, figure)
+            if not keys:
+                self.facts.unlabelled.append(figure)
+                subject = None
+                continue
+            prefix = self.level_prefix(segment, year, keys)
+            if (
+                prefix == ""
+                and sentence_prefix
+                and ENUMERATION_RE.search(text, start, match.start())
+                and not _strip_terms(segment).strip("()（）、，,：: ")
+            ):
+                prefix = sentence_prefix  # "预算为20万元，其中：因公出国(境)费0万元": the parts too
+            if sentence_prefix is None and term is not None:
+                sentence_prefix = prefix
+            subject = _Subject(keys, scope)
+            if self.topic is None and prefix == "":
+                self.topic = subject
+            if sentence_scope is None and term is not None:
+                sentence_scope = scope
+            if prefix is None:
+                continue
+            for key in keys:
+                self.add(prefix + key, value, half, span, figure)
+        for zero in zeros:
+            self.zero_change(zero, previous_end, start, subject, figures_before)
+
+    # ---- pieces --------------------------------------------------------------------
+
+    def compared(self, text: str) -> str | None:
+        """What a clause compares with: "previous" (the year before: a change), "budget"
+        (this year's budget), "other" (another year), or None."""
+        found = _comparison(text)
+        if found == "previous_budget":
+            return "other" if self.final else "previous"
+        if found is not None and found.startswith("year:"):
+            year = int(found.split(":")[1])
+            if self.year is None or year == self.year - 1:
+                return "other" if self.final and found.endswith(":budget") else "previous"
+            return "budget" if year == self.year else "other"
+        return found
+
+    def term_in(self, segment: str) -> Term | None:
+        """The last term of the segment (the one nearest the figure), if the context allows
+        it (货物/服务 are procurement facts only in a procurement sentence)."""
+        terms = find_terms(segment)
+        for term in reversed(terms):
+            parts = (k.startswith("procurement_") and k != "procurement_total" for k in term.keys)
+            if any(parts) and "采购" not in segment:
+                continue
+            if (
+                set(term.keys) <= GENERIC_TOTAL_KEYS
+                and term.start > 0
+                and not GENERIC_ALLOWED_BEFORE_RE.search(segment, 0, term.start)
+            ):
+                return None  # "工资福利支出预算", "教育支出决算": a classification line
+            return term
+        return None
+
+    def keys_for(
+        self,
+        term: Term,
+        scope: str | None,
+        sentence_scope: str | None,
+        heading_scope: str | None,
+    ) -> tuple[tuple[str, ...], str | None]:
+        keys = []
+        for base in term.keys:
+            if base in SCOPED:
+                own = scope or sentence_scope or heading_scope
+                keys.append(scoped_key(base, own))
+                scope = own
+            elif base in SCOPABLE_TOTALS and scope is not None:
+                keys.append(scoped_key(base, scope))
+            else:
+                keys.append(base)
+        return tuple(dict.fromkeys(keys)), scope
+
+    def only_qualifiers(self, segment: str) -> bool:
+        """The clause says nothing but the basis, year, comparison or filler."""
+        return bool(FILLER_RE.match(_without_comparisons(_without_remarks(segment))))
+
+    def level_prefix(self, segment: str, year: int | None, keys: tuple[str, ...]) -> str | None:
+        """ "" for the document's own figure, "budget_" for a final account's 预算数,
+        "previous_" for last year's; None for another year."""
+        if all(k in UNDATED_KEYS for k in keys):
+            return ""
+        if PREVIOUS_RE.search(segment):
+            return "previous_"
+        if year is not None and self.year is not None and year != self.year:
+            return "previous_" if year == self.year - 1 else None
+        quals = _strip_terms(segment)
+        if self.final:
+            if BUDGET_BASIS_RE.search(quals) and not ACTUAL_BASIS_RE.search(quals):
+                return "budget_"
+            return ""
+        if re.search(r"决算|执行数", quals):
+            return "previous_"  # a budget quoting last year's actual
+        return ""
+
+    def percent(
+        self,
+        match: re.Match[str],
+        value: Decimal,
+        half: Decimal,
+        lead: str,
+        keys: tuple[str, ...],
+        direction: str | None,
+        rate: re.Match[str] | None,
+        comparison: str | None,
+        span: Span,
+    ) -> None:
+        figure = self.raw(match.start("num"), match.end())
+        share = SHARE_RE.search(lead)
+        if share is not None:
+            whole_terms = find_terms(share["whole"])
+            # "…0.53万元，占69%": the share of the amount right before it
+            part = self.last_level if not lead[: share.start()].strip("，,；; ") else None
+            self.facts.shares.append(
+                Share(
+                    part=part[0] if part else None,
+                    part_value=part[1] if part else None,
+                    part_half=part[2] if part else Decimal(0),
+                    part_span=part[3] if part else None,
+                    whole=whole_terms[-1].keys[0] if whole_terms else None,
+                    percent=value,
+                    percent_half=half,
+                    span=figure,
+                    sentence=self.sentence_id,
+                )
+            )
+            return
+        if not keys:
+            return
+        if COMPLETION_RE.search(lead):
+            for key in keys:
+                self.add(f"completion_{key}", value, half, span, figure, unit="%")
+            return
+        if comparison is not None and comparison != "previous":
+            return
+        word = direction or (rate["word"] if rate else None)
+        if word is None:
+            return
+        sign = 1 if word in INCREASE or word in ("增幅", "增长率", "增长幅度") else -1
+        for key in keys:
+            self.add(f"change_pct_{key}", sign * abs(value), half, span, figure, unit="%")
+
+    def zero_change(
+        self,
+        match: re.Match[str],
+        window_start: int,
+        sentence_start: int,
+        subject: _Subject | None,
+        figures_before: bool,
+    ) -> None:
+        """持平 / 无增减 / 一致 against the previous year: a change of 0 for the fact its clause
+        names, else the fact of the figure before it, else the paragraph's first fact."""
+        text = self.view.text
+        lead = text[window_start : match.start()]
+        if self.compared(lead) != "previous":
+            return
+        tail = text[match.end() : min(len(text), match.end() + 6)]
+        if re.match(r"[^，,。；;]{0,3}[\d.]+[万%]", tail):
+            return  # "持平，为3万元" is read with its figure
+        own = self.term_in(lead)
+        between = ZERO_CHANGE_RE.sub("", _without_comparisons(lead[own.end :])) if own else ""
+        between = re.sub(rf"[{CLAUSE_BREAK}]|变化", "", between)
+        if own is not None and FILLER_RE.match(between):
+            keys: tuple[str, ...] = self.keys_for(own, _scope_of(lead[: own.start]), None, None)[0]
+        elif subject is not None:
+            keys = subject.keys
+        elif not figures_before and self.topic is not None:
+            keys = self.topic.keys  # "与2022年相比持平": the paragraph's fact
+        else:
+            return
+        raw = self.raw(match.start(), match.end())
+        clause = max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1) + 1
+        span = self.raw(window_start + clause, match.end())
+        for key in keys:
+            said = self.facts.statements.get(f"change_{key}", [])
+            if not any(s.sentence == self.sentence_id for s in said):
+                self.add(f"change_{key}", Decimal(0), Decimal(0), span, raw)
+
+    def add(
+        self,
+        key: str,
+        value: Decimal,
+        half: Decimal,
+        span: Span,
+        figure: Span,
+        *,
+        unit: str = "万元",
+    ) -> None:
+        self.facts.add(
+            Statement(
+                key=key,
+                value=value,
+                half_unit=half,
+                span=span,
+                figure_span=figure,
+                source="text",
+                sentence=self.sentence_id,
+                unit=unit,
+            )
+        )
+
+
+GENERIC_TOTAL_KEYS = frozenset({"income_total", "expenditure_total"})
+# what may stand right before a bare 收入/支出 total: a year, the unit, a qualifier; any other
+# word makes it the name of a line ("工资福利支出预算", "社会保障和就业支出决算")
+GENERIC_ALLOWED_BEFORE_RE = re.compile(
+    r"(?:[\d年度门位级的总是为及和与、“”\"()（）\s]|全年|本年|当年|年初|部门|单位|机关|本级|"
+    r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡府心协]|决算|预算|全部|整体|汇总)$"
+)
+SCOPABLE_TOTALS = (
+    "income_total",
+    "expenditure_total",
+    "income_current_year",
+    "expenditure_current_year",
+)
+
+
+def _glued(text: str, match: re.Match[str]) -> bool:
+    """A figure printed against the one before it ("394.85万元2014247.15万元": 2014年 and
+    247.15 run together) or a year run into a figure after 比/与: not readable."""
+    before = text[match.start() - 1] if match.start() > 0 else ""
+    number = match["num"]
+    integer = number.split(".")[0].replace(",", "")
+    if before in "元%":
+        return True
+    return before in "比与较" and len(integer) >= 6 and integer[:2] in ("19", "20")
+
+
+def _strip_terms(segment: str) -> str:
+    """The qualifiers of a clause: its words without the terms (一般公共预算 in a term is not
+    a basis)."""
+    out = segment
+    for term in reversed(find_terms(segment)):
+        out = out[: term.start] + out[term.name_end :]
+    return out.replace("一般公共预算", "")
+
+
+def _without_remarks(text: str) -> str:
+    """ "金额（以合同签订为准）为": a remark in brackets says nothing about which fact it is."""
+    return REMARK_RE.sub("", text)
+
+
+def _without_comparisons(text: str) -> str:
+    return COMPARISON_RE.sub("", text)
+
+
+def _direction(lead: str) -> str | None:
+    match = DIRECTION_RE.search(lead)
+    return match["word"] if match else None
+
+
+def _comparison(text: str) -> str | None:
+    """ "previous" when ``text`` compares with the previous year, "budget" with this year's
+    budget or execution, "other" with another year; None when it compares with nothing."""
+    found = None
+    for match in COMPARISON_RE.finditer(text):
+        if match.group() in ("对比",) and found is not None:
+            continue
+        what, basis = match["what"], match["basis"]
+        if what is None and match.group() in ("同比", "对比"):
+            found = "previous"
+        elif what is None:
+            if basis is not None:
+                found = "budget"
+            continue
+        elif match["year"] is not None:
+            budget_basis = basis is not None and "预算" in basis and basis != "预算执行"
+            found = "year:" + match["year"] + (":budget" if budget_basis else "")
+        elif basis is not None and "预算" in basis and basis != "预算执行":
+            found = "previous_budget"  # 比上年预算: a change for a budget, not for a final account
+        else:
+            found = "previous"
+    return found
+
+
+# --- item paragraphs ----------------------------------------------------------------------
+
+ITEM_HEAD_RE = re.compile(
+    rf"^\s*\d{{1,3}}[.、]?\s*[“\"](?P<name>[^”\"]{{2,80}})[”\"](?P<amount>{FIGURE_RE.pattern})"
+)
+ITEM_PREVIOUS_RE = re.compile(rf"(?:预算)?执行数(?:为|是)?(?P<amount>{FIGURE_RE.pattern})")
+ITEM_CURRENT_RE = re.compile(rf"预算(?:安排|数)(?:为|是)?(?P<amount>{FIGURE_RE.pattern})")
+ITEM_PERCENT_RE = re.compile(
+    rf"比(?:19|20)\d{{2}}年(?:当年)?(?:预算)?执行数(?P<word>增加|减少|增长|下降)(?P<amount>{FIGURE_RE.pattern})"
+)
+
+
+def read_items(doc: Document, facts: Facts) -> None:
+    """Numbered paragraphs about classification lines (the 财政拨款支出主要内容 lists)."""
+    view = doc.reading
+    text = view.text
+    position = 0
+    for line in text.split("\n"):
+        start = position
+        position += len(line) + 1
+        head = ITEM_HEAD_RE.match(line)
+        if head is None:
+            continue
+        amount = FIGURE_RE.match(line, head.start("amount"))
+        if amount is None or amount["pct"]:
+            continue
+        item = ItemParagraph(name=head["name"], span=view.raw_span(start, start + len(line)))
+        value, half, _ = _amount(amount)
+        item.heading = (
+            value,
+            half,
+            view.raw_span(start + head.start("amount"), start + amount.end()),
+        )
+        for pattern, slot in ((ITEM_PREVIOUS_RE, "previous"), (ITEM_CURRENT_RE, "current")):
+            found = pattern.search(line, head.end())
+            if found:
+                figure = FIGURE_RE.match(line, found.start("amount"))
+                if figure is not None and not figure["pct"]:
+                    v, h, _ = _amount(figure)
+                    span = view.raw_span(start + figure.start(), start + figure.end())
+                    setattr(item, slot, (v, h, span))
+        found = ITEM_PERCENT_RE.search(line, head.end())
+        if found:
+            figure = FIGURE_RE.match(line, found.start("amount"))
+            if figure is not None and figure["pct"]:
+                v, h, _ = _amount(figure)
+                v = abs(v) if found["word"] in ("增加", "增长") else -abs(v)
+                item.percent = (v, h, view.raw_span(start + found.start(), start + figure.end()))
+        facts.items.append(item)
 
 
 def extract_facts(doc: Document) -> Facts:
+    from budgetlens.extract.tables import read_table_facts
+
     facts = Facts()
-    _facts_from_text(doc, facts)
+    _Reader(doc, facts).read()
+    read_items(doc, facts)
     for table in doc.tables:
-        _facts_from_table(doc, table, facts)
+        read_table_facts(doc, table, facts)
     return facts
 
 
-def facts_in_snippet(snippet: str, year: int | None = None) -> Facts:
+def facts_in_snippet(snippet: str, year: int | None = None, kind: Kind | None = None) -> Facts:
     """The facts a short free text states (e.g. a model's answer), read like a sentence."""
+    from budgetlens.extract.document import Metadata
+
+    doc = Document(name="snippet", text=snippet)
+    doc.meta = Metadata(year=year, kind=kind, body_end=len(snippet))
     facts = Facts()
-    probe = snippet.translate(FULLWIDTH)
-    _facts_from_sentence(probe, 0, len(probe), year, 1, facts, None)
+    _Reader(doc, facts).read()
     return facts
 
 
-def _facts_from_text(doc: Document, facts: Facts) -> None:
-    text = doc.text
-    probe = text.translate(FULLWIDTH)  # same offsets, ASCII digits
-    year = doc.meta.year
-    sentence_id = 0
-    for line_start, line_end in iter_lines(text):
-        if line_start < doc.meta.body_start or line_start >= doc.meta.body_end:
-            continue
-        if line_end - line_start < 4:
-            continue
-        if "元" not in probe[line_start:line_end] and not ZERO_CHANGE_RE.search(
-            probe, line_start, line_end
-        ):
-            continue  # no figure and no 持平: nothing to read on this line
-        paragraph_topic: tuple[str, ...] | None = None
-        sentence_start = line_start
-        for position in _sentence_ends(probe, line_start, line_end):
-            sentence_id += 1
-            topic = _facts_from_sentence(
-                probe, sentence_start, position, year, sentence_id, facts, paragraph_topic
-            )
-            paragraph_topic = paragraph_topic or topic
-            sentence_start = position
-
-
-def _sentence_ends(probe: str, start: int, end: int) -> list[int]:
-    ends = [i + 1 for i in range(start, end) if probe[i] in SENTENCE_END]
-    if not ends or ends[-1] != end:
-        ends.append(end)
-    return ends
-
-
-def _facts_from_sentence(
-    probe: str,
-    start: int,
-    end: int,
-    year: int | None,
-    sentence_id: int,
-    facts: Facts,
-    paragraph_topic: tuple[str, ...] | None,
-) -> tuple[str, ...] | None:
-    """Read one sentence; returns the keys of its first level figure (the paragraph topic)."""
-    sentence = probe[start:end]
-    first_keys: tuple[str, ...] | None = None
-    subject: tuple[str, ...] = ()  # keys of the latest level figure, for "较上年减少X" clauses
-    previous_end = 0
-    change_clauses: list[Span] = []
-    for match in AMOUNT_RE.finditer(sentence):
-        amount = amount_from_match(match, start)
-        clause_start = previous_end
-        for i in range(match.start() - 1, previous_end - 1, -1):
-            if sentence[i] in CLAUSE_SEPARATORS:
-                clause_start = i + 1
-                break
-        gap = sentence[clause_start : match.start()]
-        previous_end = match.end()
-        lead = LEADING_JUNK_RE.match(gap)
-        span = (start + clause_start + (lead.end() if lead else 0), amount.end)
-        figure_span = (amount.number_start, amount.end)
-        direction = DIRECTION_BEFORE_FIGURE_RE.search(gap)
-        label_text = COMPARISON_RE.sub(_blank, gap[: direction.start()] if direction else gap)
-        label = match_label(label_text.rstrip())
-        if direction is not None:
-            sign = 1 if direction["word"] in INCREASE_WORDS else -1
-            for key in label.keys if label is not None else subject:
-                facts.add(
-                    Statement(
-                        key=f"change_{key}",
-                        value=sign * abs(amount.value),
-                        half_unit=amount.half_unit,
-                        span=span,
-                        figure_span=figure_span,
-                        source="text",
-                        sentence=sentence_id,
-                    )
-                )
-            change_clauses.append((start + clause_start, amount.end))
-            continue
-        if label is None:
-            facts.unlabelled.append((amount.start, amount.end))
-            subject = ()  # a following "比上年减少" belongs to this unreadable figure
-            continue
-        subject = label.keys
-        if not _is_current_year(label_text, year, label.keys):
-            continue
-        for key in label.keys:
-            facts.add(
-                Statement(
-                    key=key,
-                    value=amount.value,
-                    half_unit=amount.half_unit,
-                    span=span,
-                    figure_span=figure_span,
-                    source="text",
-                    sentence=sentence_id,
-                )
-            )
-        first_keys = first_keys or label.keys
-    if "%" in sentence or "百分点" in sentence:
-        _attach_percents(sentence, start, facts)
-    # Changes stated without a figure: 持平 / 无变化 / 与上年一致 → 0.
-    for match in ZERO_CHANGE_RE.finditer(sentence):
-        phrase = (start + match.start(), start + match.end())
-        if any(a <= phrase[0] < b for a, b in change_clauses):
-            continue
-        keys = _subject_before(facts, sentence_id, phrase[0])
-        if not keys and first_keys is None:
-            keys = paragraph_topic or ()
-        for key in keys:
-            facts.add(
-                Statement(
-                    key=f"change_{key}",
-                    value=Decimal(0),
-                    half_unit=Decimal(0),
-                    span=phrase,
-                    figure_span=phrase,
-                    source="text",
-                    sentence=sentence_id,
-                )
-            )
-    return first_keys
-
-
-def _blank(match: re.Match[str]) -> str:
-    return " " * (match.end() - match.start())
-
-
-def _subject_before(facts: Facts, sentence_id: int, position: int) -> tuple[str, ...]:
-    """Keys of the last level figure stated before ``position`` in the same sentence."""
-    best: Span | None = None
-    keys: list[str] = []
-    for key, statements in facts.statements.items():
-        if key.startswith("change_"):
-            continue
-        for statement in statements:
-            if statement.sentence != sentence_id or statement.figure_span[1] > position:
-                continue
-            if best is None or statement.figure_span[1] > best[1]:
-                best, keys = statement.figure_span, [key]
-            elif statement.figure_span == best:
-                keys.append(key)
-    return tuple(keys)
-
-
-PERCENT_LINK_RE = re.compile(
-    r"[，,、\s]*(?:同比)?(?:增长|增加|下降|减少|降低|上升|增幅|降幅|幅度)?(?:了|为)?"
-)
-
-
-def _attach_percents(sentence: str, start: int, facts: Facts) -> None:
-    """A percentage right after a change figure ("减少110.61万元，下降13.8%")."""
-    changes = [s for key, sts in facts.statements.items() if key.startswith("change_") for s in sts]
-    for match in PERCENT_RE.finditer(sentence):
-        position = start + match.start()
-        for statement in changes:
-            gap = sentence[statement.figure_span[1] - start : match.start()]
-            if 0 <= position - statement.figure_span[1] <= 12 and PERCENT_LINK_RE.fullmatch(gap):
-                statement.percent = to_decimal(match["num"])
-                statement.percent_span = (position, start + match.end())
-
-
-def _is_current_year(label_text: str, year: int | None, keys: tuple[str, ...]) -> bool:
-    """A figure labelled with another year or 上年 is not this year's fact."""
-    if all(key in UNDATED_KEYS for key in keys):
-        return True
-    if PREVIOUS_RE.search(label_text):
-        return False
-    years = {int(y) for y in YEAR_RE.findall(label_text)}
-    return year is None or not years or years == {year}
-
-
-HEADER_EXCLUDE_RE = re.compile(r"上年|增减|变动|比上年|同比|%|％|比例|数量|面积")
-
-
-LINE_ITEM_TABLE_RE = re.compile(r"单价|指标")
-
-
-def _facts_from_table(doc: Document, table: Table, facts: Facts) -> None:
-    """A row whose whole label cell names a fact, read in the table's declared unit.
-
-    Line-item tables (procurement, indicators) and labels repeated down a column are
-    categories, not facts, so they are skipped.
-    """
-    if table.unit is None or table.is_empty:
-        return
-    if any(LINE_ITEM_TABLE_RE.search(column) for column in table.columns):
-        return
-    first_cells = [next((c.text for c in row.cells if c.text), "") for row in table.body]
-    for row, label_text in zip(table.body, first_cells, strict=True):
-        cells = row.cells
-        if not label_text or first_cells.count(label_text) > 1:
-            continue
-        label_index = next(i for i, c in enumerate(cells) if c.text)
-        keys = match_table_label(label_text)
-        if not keys:
-            continue
-        for column in range(label_index + 1, len(cells)):
-            header = table.columns[column] if column < len(table.columns) else ""
-            if HEADER_EXCLUDE_RE.search(header):
-                continue
-            parsed = parse_cell_number(cells[column].text, table.unit)
-            if parsed is None:
-                continue
-            value, half = parsed
-            for key in keys:
-                facts.add(
-                    Statement(
-                        key=key,
-                        value=value,
-                        half_unit=half,
-                        span=(cells[label_index].span[0], cells[column].span[1]),
-                        figure_span=cells[column].span,
-                        source="table",
-                        sentence=-table.index,
-                    )
-                )
-            break
+__all__ = [
+    "THREE_PUBLIC_PARTS",
+    "Facts",
+    "ItemParagraph",
+    "Share",
+    "Statement",
+    "extract_facts",
+    "facts_in_snippet",
+    "read",
+]

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from budgetlens.extract.checks import CheckResult, Operand, grade
-from budgetlens.extract.document import Document, Span
+from budgetlens.extract.document import Document, Span, is_prose_line
 from budgetlens.extract.facts import Facts, Statement, facts_in_snippet
 from budgetlens.extract.grounding import Grounder
 from budgetlens.extract.numbers import FULLWIDTH
+from budgetlens.extract.reasons import cue_reasons
 from budgetlens.extract.record import ParsedDocument
 from budgetlens.extract.structure import enclosing
 from budgetlens.extract.types import Goal, GroundedText, Institution, MatchKind, TextMethod
@@ -141,18 +142,17 @@ def _clip_reason(text: str, span: Span) -> Span | None:
     return (span[0], span[0] + len(body)) if len(body) >= 2 else None
 
 
-def _cue_reason(text: str, statement: Statement, passage: Span, stops: list[int]) -> Span | None:
-    """'…减少89.1万元，主要是科技馆项目经费减少。' → the words after the cue."""
-    after, limit = _reason_reach(text, statement.figure_span[1], passage, stops)
-    match = REASON_CUE_RE.match(text[after:limit].translate(FULLWIDTH))
-    if match is None:
-        return None
-    return _clip_reason(text, (after + match.end(), limit))
-
-
 def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative) -> None:
+    """Reasons by their cue words first (:mod:`budgetlens.extract.reasons`); the model is
+    asked only about the sentences whose changes no cue explains, and only what it copies
+    verbatim from them is kept."""
     doc, facts = parsed.doc, parsed.facts
     text = doc.text
+    for key, spans in cue_reasons(doc, facts).items():
+        for span in spans:
+            narrative.reasons.setdefault(key, []).append(extracted(doc, span, "cue"))
+    if llm is None:
+        return
     grounder = Grounder(text)
     groups: dict[int, list[Statement]] = {}
     for key, statements in facts.statements.items():
@@ -163,23 +163,24 @@ def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrativ
     figure_starts = sorted(s.span[0] for sts in facts.statements.values() for s in sts)
     figure_starts += [start for start, _ in facts.unlabelled]
     figure_starts.sort()
+    explained = {k for k in narrative.reasons}
+    explained |= {"change_pct_" + k.removeprefix("change_") for k in narrative.reasons}
     prompt = load_prompt("reasons")
     for statements in groups.values():
+        statements = [s for s in statements if s.key not in explained]
+        if not statements:
+            continue
         passage = _passage_for(text, statements)
         keys = list(dict.fromkeys(s.key for s in statements))
-        found: dict[str, GroundedText] = {}
-        if llm is not None:
-            found = _reasons_from_model(
-                doc, facts, llm, prompt, grounder, passage, statements, keys, narrative,
-                figure_starts,
-            )  # fmt: skip
-        for statement in statements:
-            if statement.key in found:
-                continue
-            span = _cue_reason(text, statement, passage, figure_starts)
-            if span is not None:
-                found[statement.key] = extracted(doc, span, "cue")
+        found = _reasons_from_model(
+            doc, facts, llm, prompt, grounder, passage, statements, keys, narrative,
+            figure_starts,
+        )  # fmt: skip
         for key, item in found.items():
+            if key.startswith("change_pct_"):
+                amount = "change_" + key.removeprefix("change_pct_")
+                if any(s.key == amount for s in statements):
+                    key = amount
             narrative.reasons.setdefault(key, []).append(item)
 
 
@@ -290,7 +291,7 @@ def extract_duties(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative
     prose: list[Span] = []
     for start, stop in _line_spans(text, section.body_start, end):
         line = text[start:stop]
-        if DUTY_STOP_RE.match(line) or line.startswith("\t"):
+        if DUTY_STOP_RE.match(line) or not is_prose_line(line):
             if items or prose:
                 break
             continue

@@ -63,6 +63,7 @@ def parse_text(text: str, name: str, source_format: str = "txt") -> ParsedDocume
 def parse_loaded(loaded: LoadedText, name: str) -> ParsedDocument:
     """Parse what a loader returned, keeping its warnings."""
     parsed = parse_text(loaded.text, name, loaded.source_format)
+    parsed.doc.page_starts = list(loaded.page_starts)
     parsed.doc.warnings[:0] = loaded.warnings
     parsed.loaded = loaded
     return parsed

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from budgetlens.extract.checks import cell_value
 from budgetlens.extract.document import Document
 from budgetlens.extract.numbers import FULLWIDTH, UNIT_IN_WAN, to_decimal
 from budgetlens.extract.numbers import json_number as number
+from budgetlens.extract.tables import cell_number as cell_value
 from budgetlens.extract.types import Indicator, ProcurementItem
 
 INDICATOR_VALUE_RE = re.compile(

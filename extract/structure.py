@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from budgetlens.extract.document import Cell, Document, Metadata, Row, Section, Table
+from budgetlens.extract.document import Cell, Document, Row, Section, Table
+from budgetlens.extract.identity import find_metadata
 from budgetlens.extract.numbers import FULLWIDTH
 
 CN_DIGITS = {
@@ -76,85 +77,6 @@ def enclosing(
 
 EXPORT_NOISE_RE = re.compile(r"\[bookmark: [^\]]*\]")
 
-# --- web-page noise and the title --------------------------------------------------------
-
-FOOTER_RE = re.compile(
-    r"打印本页|关闭窗口|版权所有|主办单位|承办单位|网站标识码|ICP备|公网安备|联系我们|扫一扫|"
-    r"分享到|返回顶部|【字体|【打印】|【关闭】|网站地图|技术支持"
-)
-TITLE_RE = re.compile(
-    r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<scope>部门|单位)?\s*(?:整体)?\s*"
-    r"(?P<kind>预算|决算)"
-)
-OPENING_RE = re.compile(
-    r"现将(?P<unit>[^，。,；;：:\n]{2,60}?)(?:(?P<year>(?:19|20)\d{2})\s*年度?)\s*"
-    r"(?P<scope>部门|单位)?\s*(?P<kind>预算|决算)"
-)
-UNIT_SUFFIX_RE = re.compile(
-    r"(?:委员会|协会|联合会|政府|办公厅|办公室|中心|学校|大学|学院|医院|"
-    r"[会局委院厅办部署处所站队校馆社厂场司团室庭])$"
-)
-UNIT_LINE_MAX = 40
-
-
-def find_metadata(doc: Document) -> Metadata:
-    meta = Metadata(body_end=len(doc.text))
-    text = doc.text
-    lines = [(s, e) for s, e in iter_lines(text) if text[s:e].strip()]
-    # The title is the first line naming a year and 预算/决算 near the top; anything
-    # before it (breadcrumbs, 索引号 blocks) is page chrome, unless it names the unit.
-    for i, (start, end) in enumerate(lines[:25]):
-        line = text[start:end]
-        match = TITLE_RE.search(line)
-        if not match or len(line.strip()) > 80 or line.startswith("\t"):
-            continue
-        title_start = start + (len(line) - len(line.lstrip()))
-        unit_text = line[: match.start()].strip()
-        unit_start = start + line.find(unit_text) if unit_text else None
-        if not unit_text and i > 0:
-            prev_start, prev_end = lines[i - 1]
-            prev = text[prev_start:prev_end].strip()
-            if (
-                len(prev) <= UNIT_LINE_MAX
-                and UNIT_SUFFIX_RE.search(prev)
-                and not TITLE_RE.search(prev)
-            ):
-                unit_text = prev
-                unit_start = prev_start + text[prev_start:prev_end].find(prev)
-                title_start = unit_start
-        meta.title = text[title_start:end].strip()
-        meta.title_span = (title_start, end)
-        meta.year = int(match["year"])
-        meta.year_span = (start + match.start("year"), start + match.end("year"))
-        meta.kind = "final_account" if match["kind"] == "决算" else "budget"
-        meta.scope = match["scope"]  # type: ignore[assignment]
-        if unit_text and unit_start is not None:
-            meta.unit = unit_text
-            meta.unit_span = (unit_start, unit_start + len(unit_text))
-        meta.body_start = title_start
-        break
-    opening = OPENING_RE.search(text, meta.body_start, min(len(text), meta.body_start + 3000))
-    if opening:
-        meta.opening_unit = opening["unit"].strip()
-        meta.opening_unit_span = opening.span("unit")
-        if not meta.unit:
-            meta.unit, meta.unit_span = meta.opening_unit, meta.opening_unit_span
-        if meta.year is None:
-            meta.year = int(opening["year"])
-            meta.year_span = opening.span("year")
-        if meta.kind is None:
-            meta.kind = "final_account" if opening["kind"] == "决算" else "budget"
-        if meta.scope is None:
-            meta.scope = opening["scope"]  # type: ignore[assignment]
-    # Footer: the first chrome line after the last third of the text ends the document.
-    for start, end in reversed(lines):
-        if start < len(text) * 2 // 3:
-            break
-        if FOOTER_RE.search(text[start:end]) and len(text[start:end]) < 120:
-            meta.body_end = start
-    return meta
-
-
 # --- tables ------------------------------------------------------------------------------
 
 TABLE_UNIT_RE = re.compile(
@@ -179,6 +101,7 @@ def rebuild_tables(doc: Document) -> list[Table]:
     cells: list[Cell] = []
     blank_run = 0
     previous_line = (0, 0)  # the last non-table line, a candidate title
+    title_line = (0, 0)  # the last one that is not a 单位：万元 / 编制单位 line
 
     def close_row() -> None:
         nonlocal cells
@@ -190,7 +113,7 @@ def rebuild_tables(doc: Document) -> list[Table]:
         nonlocal rows
         close_row()
         if rows:
-            tables.append(_finish_table(doc, len(tables) + 1, rows, previous_line))
+            tables.append(_finish_table(doc, len(tables) + 1, rows, previous_line, title_line))
             rows = []
 
     for start, end in iter_lines(text):
@@ -210,15 +133,161 @@ def rebuild_tables(doc: Document) -> list[Table]:
             close_table()
             blank_run = 0
             previous_line = (start, end)
+            if not TABLE_META_LINE_RE.match(line.strip()):
+                title_line = (start, end)
     close_table()
+    tables += _text_tables(doc, len(tables))
+    tables.sort(key=lambda t: t.span[0])
+    for number, table in enumerate(tables, 1):
+        table.index = number
     _attach_empty_notes(doc, tables)
     return tables
 
 
-def _finish_table(doc: Document, index: int, rows: list[Row], before: tuple[int, int]) -> Table:
+# --- tables typed as text -------------------------------------------------------------------
+# Pages copied as text keep a table as one line per row: "合 计 | 46 |" or
+# "一、“三公”经费合计 21.63 21.63". Such a run of rows (with the header line above it) is the
+# same table as a drawn one, and is read the same way.
+
+_ROW_NUMBER_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_ROW_MARKER_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)]|\d{1,2}[、.．](?!\d)|其中)"
+)
+_PROSE_PUNCTUATION_RE = re.compile(r"[。，；！？]|[,;](?!\d)")
+
+
+def _split_text_row(line: str, start: int) -> list[Cell] | None:
+    """The cells of one typed table row, each with its span; None if the line is prose."""
+    if "|" in line:
+        cells = []
+        position = 0
+        for part in line.split("|"):
+            stripped = part.strip()
+            offset = start + position + (len(part) - len(part.lstrip()))
+            cells.append(Cell(text=stripped, span=(offset, offset + len(stripped))))
+            position += len(part) + 1
+        while cells and not cells[-1].text:
+            cells.pop()  # the trailing "|" of "合 计 | 46 |"
+        return cells or None
+    stripped = line.strip()
+    if not stripped or len(stripped) > 80 or _PROSE_PUNCTUATION_RE.search(stripped):
+        return None
+    tokens = [(m.group(), start + m.start()) for m in re.finditer(r"\S+", line)]
+    if len(tokens) < 2 and not _ROW_MARKER_RE.match(line):
+        return None
+    # the label runs up to the first figure ("合 计 46": one label "合 计")
+    first_number = next(
+        (i for i, (t, _) in enumerate(tokens) if i and _ROW_NUMBER_RE.match(t)), len(tokens)
+    )
+    if first_number == len(tokens):
+        first_number = 1
+    label_start = tokens[0][1]
+    label_end = tokens[first_number - 1][1] + len(tokens[first_number - 1][0])
+    cells = [Cell(line[label_start - start : label_end - start], (label_start, label_end))]
+    cells += [Cell(t, (at, at + len(t))) for t, at in tokens[first_number:]]
+    return cells
+
+
+def _is_value_row(cells: list[Cell]) -> bool:
+    return any(_ROW_NUMBER_RE.match(c.text.replace("，", ",")) for c in cells[1:])
+
+
+def _text_tables(doc: Document, already: int) -> list[Table]:
+    """Tables typed as lines of text: a run of row-like lines, two of them with figures."""
+    text = doc.text
+    lines = list(iter_lines(text))
+    tables: list[Table] = []
+    number = 0
+    while number < len(lines):
+        run: list[list[Cell]] = []
+        probe = number
+        while probe < len(lines):
+            s, e = lines[probe]
+            line = text[s:e]
+            cells = None if line.startswith("\t") else _split_text_row(line, s)
+            if cells is None:
+                break
+            run.append(cells)
+            probe += 1
+        if sum(1 for r in run if _is_value_row(r)) < 2:
+            number = max(probe, number + 1)
+            continue
+        while run and not _is_value_row(run[-1]) and not _ROW_MARKER_RE.match(run[-1][0].text):
+            run.pop()  # a note under the table
+        width = max(len(r) for r in run)
+        rows = []
+        for cells in run:
+            if len(cells) < width and not _is_value_row(cells) and len(cells) > 1:
+                pad = width - len(cells)  # a lower header row sits over the figure columns
+                cells = [Cell("", (cells[0].span[0], cells[0].span[0]))] * pad + cells
+            rows.append(Row(cells=cells, span=(cells[0].span[0], cells[-1].span[1])))
+        back = number - 1
+        before = lines[back] if back >= 0 else (0, 0)
+        while back >= 0 and (
+            not text[slice(*lines[back])].strip()
+            or TABLE_META_LINE_RE.match(text[slice(*lines[back])].strip())
+        ):
+            back -= 1
+        title_line = lines[back] if back >= 0 else (0, 0)
+        table = _finish_table(doc, already + len(tables) + 1, rows, before, title_line)
+        if table.unit is None:
+            window = text[max(0, rows[0].span[0] - 300) : rows[0].span[0]]
+            unit = TABLE_UNIT_RE.search(window)
+            if unit:
+                table.unit = unit["unit"] or unit["unit2"]
+        tables.append(table)
+        number = probe
+    return tables
+
+
+# the lines between a table's title and the table: unit, compiler, date, page number
+TABLE_META_LINE_RE = re.compile(
+    r"^(?:(?:金额)?单位[:：]|编制(?:单位|部门)[:：]|填报单位|截[止至](?:时间|日期)?[:：]?|[（(]?(?:万元|元)[)）]?$|"
+    r"\d{1,4}$|第\s*\d+\s*页|[-—–]\s*\d+\s*[-—–]$|公开\d+表|表\s*\d+$)"
+)
+TABLE_CAPTION_RE = re.compile(r"表$|表[（(][^）)]*[）)]$|情况$|明细$")
+
+
+def _caption_of(row: Row) -> str | None:
+    """The caption a row holds when it is one (a title, 编制单位, 单位：元 drawn inside the
+    grid): one text, whether in one cell or repeated over merged cells; a row that adds only
+    a unit or a compiler beside it counts too."""
+    texts = [t for t in row.texts() if t]
+    distinct = list(dict.fromkeys(texts))
+    words = [t for t in distinct if not TABLE_META_LINE_RE.match(t)]
+    if not distinct or any(_is_numeric_cell(t) for t in distinct):
+        return None
+    if len(distinct) == 1 or (len(words) <= 1 and len(distinct) <= 3):
+        return words[0] if words else distinct[0]
+    return None
+
+
+def _finish_table(
+    doc: Document,
+    index: int,
+    rows: list[Row],
+    before: tuple[int, int],
+    title_line: tuple[int, int] = (0, 0),
+) -> Table:
     text = doc.text
     table = Table(index=index, rows=rows, span=(rows[0].span[0], rows[-1].span[1]))
-    table.title = EXPORT_NOISE_RE.sub("", text[before[0] : before[1]]).strip() if before[1] else ""
+    # "收入支出决算总表" above its "单位：万元" line names the table
+    before_title = title_line if title_line[1] and 0 <= before[0] - title_line[1] <= 120 else before
+    table.title = (
+        EXPORT_NOISE_RE.sub("", text[before_title[0] : before_title[1]]).strip()
+        if before_title[1]
+        else ""
+    )
+    # a caption row inside the table ("廊坊市市直单位固定资产占用情况表") names it better than
+    # the paragraph before it
+    captions = 0
+    for row in rows[:4]:
+        caption = _caption_of(row)
+        if caption is None:
+            break
+        captions += 1
+        if TABLE_CAPTION_RE.search(caption) and len(caption) <= 60:
+            table.title = caption
     unit_source = " ".join(cell.text for row in rows[:4] for cell in row.cells)
     match = TABLE_UNIT_RE.search(unit_source) or TABLE_UNIT_RE.search(table.title)
     if match is None:
@@ -228,7 +297,8 @@ def _finish_table(doc: Document, index: int, rows: list[Row], before: tuple[int,
     if match:
         table.unit = match["unit"] or match["unit2"]
     table.header_rows = _count_header_rows(rows)
-    table.columns = _column_labels(rows[: table.header_rows], table.width)
+    header = rows[min(captions, table.header_rows) : table.header_rows]
+    table.columns = _column_labels(header, table.width)
     # Leading one-cell rows are captions ("绩效目标", a sentence); any other row whose cell
     # count differs from the usual one has lost or gained a cell.
     first_full = next((i for i, row in enumerate(rows) if len(row.cells) > 1), len(rows))
@@ -259,7 +329,7 @@ def _count_header_rows(rows: list[Row]) -> int:
         if any(_is_numeric_cell(t) for t in texts):
             break
         count += 1
-        if count >= 4:
+        if count >= 6:
             break
     if count == len(rows):
         # No numbers at all (an organisation list): only a first row of label words is a header.
@@ -269,19 +339,28 @@ def _count_header_rows(rows: list[Row]) -> int:
 
 
 def _column_labels(header: list[Row], width: int) -> list[str]:
-    """One label per column; a short upper header row is spread over the runs below it."""
+    """One label per column: the path of its header cells from the top row down, joined by
+    "/" ("“三公”经费预算数/公务用车购置及运行费/小计"), so a column's group is its path's prefix.
+    A short header row (merged cells not repeated) is spread over the runs of the row below."""
     if not header:
         return [""] * width
-    last = header[-1].texts()
-    if len(header) >= 2 and len(last) == width:
-        upper = header[-2].texts()
-        spread = _spread(upper, last)
-        if spread is not None:
-            return [
-                f"{top}/{bottom}" if top and bottom and top != bottom else (bottom or top)
-                for top, bottom in zip(spread, last, strict=True)
-            ]
-    return last + [""] * (width - len(last))
+    grid: list[list[str]] = []
+    for number, row in enumerate(header):
+        texts = row.texts()
+        if len(texts) < width and number + 1 < len(header):
+            spread = _spread(texts, header[number + 1].texts())
+            if spread is not None and len(spread) == width:
+                texts = spread
+        grid.append(texts + [""] * (width - len(texts)))
+    labels = []
+    for column in range(width):
+        path: list[str] = []
+        for cells in grid:
+            text = cells[column].strip()
+            if text and text not in path:
+                path.append(text)
+        labels.append("/".join(path))
+    return labels
 
 
 def _spread(upper: list[str], lower: list[str]) -> list[str] | None:
@@ -443,7 +522,7 @@ def assign_table_sections(doc: Document) -> None:
 
 def build_structure(doc: Document) -> Document:
     """Fill ``doc.meta``, ``doc.tables`` and ``doc.sections`` from ``doc.text``."""
-    doc.meta = find_metadata(doc)
+    doc.meta = find_metadata(doc)  # identity: unit, year, kind, scope, title, body bounds
     doc.tables = rebuild_tables(doc)
     doc.sections = find_sections(doc)
     assign_table_sections(doc)

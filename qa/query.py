@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from budgetlens.extract.lexicon import LABELS
+from budgetlens.extract.lexicon import SCOPED, find_terms, scoped_key
+from budgetlens.extract.reading import fold
 
 Intent = Literal["why", "use", "change", "figure", "compare", "open"]
 
@@ -26,7 +27,6 @@ SUBITEM_RE = re.compile(r"(?:支出|收入|经费|预算)中(?:的)?[^，。？?
 WHAT_RE = re.compile(r"哪些|什么|哪几|哪个")
 COMPARE_RE = re.compile(r"对比|比较|相比哪|哪个(?:更|多|少|高|低)|和.{1,12}(?:的|相比)")
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-_LABELS = tuple((re.compile(pattern), keys) for pattern, keys in LABELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +47,22 @@ class Query:
 
 
 def fact_keys_in(question: str) -> tuple[str, ...]:
-    """Canonical keys the question names, head label first (as facts are read); a label
-    inside a longer one ("预算收入" in "基金预算收入") counts only as the longer one."""
-    found: list[tuple[int, int, str]] = []
-    for pattern, keys in _LABELS:
-        for match in pattern.finditer(question):
-            for key in keys:
-                found.append((match.start(), -(match.end() - match.start()), key))
-    found.sort()
+    """Canonical keys the question names, in the order it names them, read with the same
+    lexicon as the documents (a term inside a longer one counts only as the longer one;
+    "财政拨款基本支出" is the 财政拨款 scope of 基本支出)."""
+    text = fold(question)
     named: list[str] = []
-    covered: list[tuple[int, int]] = []
-    for start, negative_length, key in found:
-        end = start - negative_length
-        if any(a <= start and end <= b and (a, b) != (start, end) for a, b in covered):
-            continue
-        covered.append((start, end))
-        if key not in named:
-            named.append(key)
+    for term in find_terms(text):
+        scope = None
+        before = text[max(0, term.start - 8) : term.start]
+        if "一般公共预算" in before:
+            scope = "general_budget"
+        elif "财政拨款" in before:
+            scope = "fiscal"
+        for base in term.keys:
+            key = scoped_key(base, scope) if base in SCOPED else base
+            if key not in named:
+                named.append(key)
     return tuple(named)
 
 

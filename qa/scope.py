@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from budgetlens.extract.checks import is_same_unit
+from budgetlens.extract.identity import is_same_unit
 from budgetlens.qa.query import Query
 
 MENTION_SPLIT_RE = re.compile(r"[和与及跟同、，,。？?！!\s]|对比|比较|相比|请问")

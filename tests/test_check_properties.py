@@ -48,7 +48,7 @@ def test_there_are_groups_to_perturb() -> None:
     rules = {case[1] for case in CASES}
     assert {
         "sum:expenditure_total",
-        "change_sum:expenditure_total",
+        "sum:change_expenditure_total",
         "sum:three_public_total",
         "sum:income_total",
     } <= rules

@@ -1,0 +1,513 @@
+"""Rules over the canonical facts: totals and their parts, changes, percentages, completion
+rates, shares, and the same fact stated twice.
+
+Every rule runs per basis (this year, the 预算数 of a final account, last year, the change) and
+per scope (the whole budget, 财政拨款, 一般公共预算), because a total and parts of different
+bases or scopes do not have to add up. A figure printed to 0.01 may be off by 0.005, and the
+documents round or truncate: a difference within one unit of the last printed digits is
+``rounding``, not a failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budgetlens.extract.checks.base import CheckResult, Operand, Status, fmt, grade, operand
+from budgetlens.extract.document import Document
+from budgetlens.extract.facts import Facts, Statement
+from budgetlens.extract.lexicon import display_name, split_key
+
+
+@dataclass(frozen=True, slots=True)
+class SumRule:
+    """``total`` = Σ ``parts``. Unstated parts count as zero only when the stated ones already
+    add up; a difference with a part unstated is deferred, never failed."""
+
+    total: str
+    parts: tuple[str, ...]
+    kinds: tuple[str, ...] = ("budget", "final_account")
+
+
+def _sum_rules() -> list[SumRule]:
+    rules = [
+        SumRule(
+            "three_public_total",
+            ("three_public_abroad", "three_public_vehicle", "three_public_reception"),
+        ),
+        SumRule(
+            "three_public_vehicle",
+            ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
+        ),
+        SumRule(
+            "procurement_total", ("procurement_goods", "procurement_works", "procurement_services")
+        ),
+        SumRule("income_fiscal", ("income_general_budget", "income_fund", "income_state_capital")),
+        SumRule(
+            "income_total",
+            (
+                "income_fiscal",
+                "income_special_account",
+                "income_business",
+                "income_operating",
+                "income_other",
+                "income_carryover",
+            ),
+            ("budget",),
+        ),
+        SumRule("expenditure_total", ("expenditure_basic", "expenditure_project"), ("budget",)),
+        SumRule(
+            "expenditure_current_year",
+            ("expenditure_basic", "expenditure_project"),
+            ("final_account",),
+        ),
+        SumRule("expenditure_basic", ("expenditure_personnel", "expenditure_public")),
+    ]
+    for scope, total in (
+        ("fiscal", "expenditure_fiscal"),
+        ("general_budget", "expenditure_general_budget"),
+    ):
+        rules.append(SumRule(total, (f"expenditure_basic_{scope}", f"expenditure_project_{scope}")))
+        rules.append(
+            SumRule(
+                f"expenditure_basic_{scope}",
+                (f"expenditure_personnel_{scope}", f"expenditure_public_{scope}"),
+            )
+        )
+    return rules
+
+
+SUM_RULES = _sum_rules()
+ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是|具体为")
+SUBPARTS = {
+    "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
+    "income_fiscal": ("income_general_budget", "income_fund", "income_state_capital"),
+    "expenditure_fiscal": (
+        "expenditure_general_budget",
+        "expenditure_fund",
+        "expenditure_state_capital",
+    ),
+}
+PREFIXES = ("", "budget_", "previous_", "change_")
+
+
+def _tolerance(*statements: Statement) -> Decimal:
+    """One unit of the last printed digit of every figure (rounding or truncation)."""
+    return sum((2 * s.half_unit for s in statements), Decimal(0))
+
+
+def _names(keys: Iterable[str]) -> str:
+    return "、".join(display_name(k) for k in keys)
+
+
+def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckResult | None:
+    total_key = prefix + rule.total
+    part_keys = [prefix + p for p in rule.parts]
+    total = facts.get(total_key)
+    parts = {key: facts.get(key) for key in part_keys}
+    for key in part_keys:
+        # 财政拨款收入 unstated but its own parts stated: they stand in for it
+        subparts = SUBPARTS.get(key.removeprefix(prefix), ())
+        if parts[key] is None and subparts:
+            found = {prefix + k: facts.get(prefix + k) for k in subparts}
+            if any(found.values()):
+                del parts[key]
+                parts.update(found)
+    part_keys = list(parts)
+    stated = {k: s for k, s in parts.items() if s is not None}
+    if total is None or not stated:
+        return None  # nothing to check: not reported as a deferred rule
+    rule_text = f"{total_key} = " + " + ".join(part_keys)
+    result = CheckResult(
+        id=f"sum:{total_key}",
+        rule=rule_text,
+        status="deferred",
+        operands=[operand(doc, total_key, total)]
+        + [operand(doc, key, s) for key, s in parts.items()],
+    )
+    actual = sum((s.value for s in stated.values()), Decimal(0))
+    result.expected, result.actual = total.value, actual
+    status = grade(total.value, actual, _tolerance(total, *stated.values()))
+    missing = [k for k in part_keys if parts[k] is None]
+    if missing and status == "fail":
+        # "收入预算689.35万元，其中：一般公共预算拨款收入…": a sentence that lists the parts of
+        # its total says what the total is made of; parts it leaves out (and the document
+        # never states) are nothing. Not when the sentence holds an amount we could not name.
+        enumerated = prefix in ("", "budget_") and any(
+            p.source == "text"
+            and p.sentence == total.sentence
+            and ENUMERATION_RE.search(doc.text, total.figure_span[1], p.span[0] + 1)
+            for p in stated.values()
+        )
+        if (
+            not enumerated
+            or _unnamed_amounts(facts, total.sentence)
+            or not _sentence_ends(doc.text, max(p.span[1] for p in stated.values()))
+        ):
+            result.message = f"未说明{_names(missing)}，无法核对"
+            return result
+    result.status = status
+    if status == "fail" and missing:
+        result.message = (
+            f"{display_name(total_key)}为{fmt(total.value)}万元，但同句列出的分项相加为"
+            f"{fmt(actual)}万元（相差{fmt(total.value - actual)}万元；未列出的"
+            f"{_names(missing)}按0计）"
+        )
+        return result
+    result.status = status
+    if status == "fail":
+        result.message = (
+            f"{display_name(total_key)}为{fmt(total.value)}万元，但各分项相加为"
+            f"{fmt(actual)}万元（相差{fmt(total.value - actual)}万元）"
+        )
+    return result
+
+
+def _sentence_ends(text: str, position: int) -> bool:
+    """The sentence going on at ``position`` is finished in the text (not cut off)."""
+    return any(text.find(c, position) >= 0 for c in "。！？!?\n")
+
+
+def _unnamed_amounts(facts: Facts, sentence: int) -> bool:
+    """The sentence states an amount that no fact key names."""
+    named = {s.figure_span for statements in facts.statements.values() for s in statements}
+    return any(n == sentence and span not in named for n, _, _, span in facts.amounts)
+
+
+def check_change(doc: Document, facts: Facts, base: str) -> CheckResult | None:
+    """change = this year − last year, when all three are stated."""
+    change, current, previous = (
+        facts.get(f"change_{base}"),
+        facts.get(base),
+        facts.get(f"previous_{base}"),
+    )
+    if change is None or current is None or previous is None:
+        return None
+    actual = current.value - previous.value
+    status = grade(change.value, actual, _tolerance(change, current, previous))
+    return CheckResult(
+        id=f"change:{base}",
+        rule=f"change_{base} = {base} - previous_{base}",
+        status=status,
+        expected=change.value,
+        actual=actual,
+        operands=[
+            operand(doc, f"change_{base}", change),
+            operand(doc, base, current),
+            operand(doc, f"previous_{base}", previous),
+        ],
+        message=""
+        if status != "fail"
+        else f"{display_name(base)}本年{fmt(current.value)}万元、上年{fmt(previous.value)}万元，"
+        f"相差{fmt(actual)}万元，文中写增减{fmt(change.value)}万元",
+    )
+
+
+def grade_ratio(
+    stated: Decimal,
+    stated_half: Decimal,
+    numerator: Decimal,
+    numerator_half: Decimal,
+    denominator: Decimal,
+    denominator_half: Decimal,
+) -> Status:
+    """A stated percentage against ``100 × numerator ÷ denominator``: ``pass`` when equal,
+    ``rounding`` when some values the printed operands may stand for (each within its own
+    rounding) give it, allowing the percentage's own rounding or truncation; else ``fail``."""
+    low_d, high_d = denominator - denominator_half, denominator + denominator_half
+    if low_d <= 0 <= high_d:
+        return "rounding"  # the base may be zero: nothing certain
+    corners = [
+        Decimal(100) * n / d
+        for n in (numerator - numerator_half, numerator + numerator_half)
+        for d in (low_d, high_d)
+    ]
+    exact = Decimal(100) * numerator / denominator
+    digits = stated.as_tuple().exponent
+    places = Decimal(1).scaleb(digits) if isinstance(digits, int) and digits < 0 else Decimal(1)
+    if exact.quantize(places) == stated:
+        return "pass"  # equal to the printed precision
+    slack = 2 * stated_half
+    if min(corners) - slack <= stated <= max(corners) + slack:
+        return "rounding"
+    return "fail"
+
+
+def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult | None:
+    """change_pct = change ÷ last year × 100 (last year stated, or this year − change)."""
+    pct = facts.get(f"change_pct_{base}")
+    if pct is None:
+        return None
+    # the change and the level stated in the percentage's own sentence, when it states them
+    change, current, previous = (
+        _in_sentence(facts, f"change_{base}", pct.sentence),
+        _in_sentence(facts, base, pct.sentence),
+        _in_sentence(facts, f"previous_{base}", pct.sentence),
+    )
+    operands = [operand(doc, f"change_pct_{base}", pct)]
+    if previous is not None and current is not None:
+        numerator = current.value - previous.value
+        numerator_half = current.half_unit + previous.half_unit
+        operands += [operand(doc, base, current), operand(doc, f"previous_{base}", previous)]
+        denominator, denominator_half = previous.value, previous.half_unit
+    elif change is not None and current is not None:
+        numerator, numerator_half = change.value, change.half_unit
+        denominator = current.value - change.value
+        denominator_half = current.half_unit + change.half_unit
+        operands += [operand(doc, f"change_{base}", change), operand(doc, base, current)]
+    elif change is not None and previous is not None:
+        numerator, numerator_half = change.value, change.half_unit
+        denominator, denominator_half = previous.value, previous.half_unit
+        operands += [
+            operand(doc, f"change_{base}", change),
+            operand(doc, f"previous_{base}", previous),
+        ]
+    else:
+        return None
+    result = CheckResult(
+        id=f"percent:{base}",
+        rule=f"change_pct_{base} = change / previous × 100",
+        status="deferred",
+        expected=pct.value,
+        operands=operands,
+    )
+    if denominator == 0:
+        result.message = "上年数为0，增减率无法计算"
+        return result
+    actual = numerator / denominator * 100
+    result.actual = actual.quantize(Decimal("0.0001"))
+    result.status = grade_ratio(
+        pct.value, pct.half_unit, numerator, numerator_half, denominator, denominator_half
+    )
+    if result.status == "fail" and change is not None:
+        other = _other_subject(facts, base, pct, change)
+        if other is not None:
+            result.status = "deferred"  # "其中：项目支出X元，同比增加Y元，增长Z%": whose change?
+            result.message = f"增减率与同一句中{_figure_name(other)}相符，所指不明，不作判断"
+            return result
+    if result.status == "fail":
+        result.message = (
+            f"{display_name(base)}增减率应为{fmt(result.actual.quantize(Decimal('0.01')))}%，"
+            f"文中写{fmt(pct.value)}%"
+        )
+    return result
+
+
+def _figure_name(key: str) -> str:
+    return "另一个数字" if key == "another figure" else display_name(key)
+
+
+def _in_sentence(facts: Facts, key: str, sentence: int) -> Statement | None:
+    """The statement of ``key`` in ``sentence``, else the fact's usual statement."""
+    found = facts.statements.get(key, [])
+    return next((s for s in found if s.sentence == sentence), None) or facts.get(key)
+
+
+def _other_subject(facts: Facts, base: str, pct: Statement, change: Statement) -> str | None:
+    """Another amount of the same sentence (a fact or an unlabelled figure) whose level the
+    change and percentage fit: then which figure the change belongs to is not certain."""
+    own = facts.get(base)
+    for sentence, value, half, span in facts.amounts:
+        if sentence != pct.sentence or value == change.value:
+            continue
+        if own is not None and span == own.figure_span:
+            continue
+        previous = value - change.value
+        if previous == 0:
+            continue
+        status = grade_ratio(
+            pct.value, pct.half_unit, change.value, change.half_unit, previous,
+            half + change.half_unit,
+        )  # fmt: skip
+        if status != "fail":
+            keyed = [
+                k for k, v in facts.statements.items() if any(s.figure_span == span for s in v)
+            ]
+            return keyed[0] if keyed else "another figure"
+    return None
+
+
+def check_completion(doc: Document, facts: Facts, base: str) -> CheckResult | None:
+    """completion = this year's actual ÷ its budget × 100 (a final account)."""
+    rate, actual_fact, budget = (
+        facts.get(f"completion_{base}"),
+        facts.get(base),
+        facts.get(f"budget_{base}"),
+    )
+    if rate is None or actual_fact is None or budget is None:
+        return None
+    result = CheckResult(
+        id=f"completion:{base}",
+        rule=f"completion_{base} = {base} / budget_{base} × 100",
+        status="deferred",
+        expected=rate.value,
+        operands=[
+            operand(doc, f"completion_{base}", rate),
+            operand(doc, base, actual_fact),
+            operand(doc, f"budget_{base}", budget),
+        ],
+    )
+    if budget.value == 0:
+        result.message = "预算数为0，完成率无法计算"
+        return result
+    actual = actual_fact.value / budget.value * 100
+    result.actual = actual.quantize(Decimal("0.0001"))
+    result.status = grade_ratio(
+        rate.value, rate.half_unit, actual_fact.value, actual_fact.half_unit, budget.value,
+        budget.half_unit,
+    )  # fmt: skip
+    if result.status == "fail":
+        result.message = (
+            f"{display_name(base)}决算{fmt(actual_fact.value)}万元、预算{fmt(budget.value)}万元，"
+            f"完成率应为{fmt(result.actual.quantize(Decimal('0.1')))}%，文中写{fmt(rate.value)}%"
+        )
+    return result
+
+
+def check_repeated(doc: Document, key: str, statements: list[Statement]) -> CheckResult | None:
+    """One fact stated more than once says the same every time."""
+    if len(statements) < 2:
+        return None
+    first = statements[0]
+    worst: Status = "pass"
+    for other in statements[1:]:
+        status = grade(first.value, other.value, _tolerance(first, other))
+        if status == "fail" or (status == "rounding" and worst == "pass"):
+            worst = status
+    differing = [
+        s for s in statements if grade(first.value, s.value, _tolerance(first, s)) == "fail"
+    ]
+    where = {"text": "正文", "table": "表格"}
+    return CheckResult(
+        id=f"consistent:{key}",
+        rule=f"every statement of {key} agrees",
+        status=worst,
+        expected=first.value,
+        actual=differing[0].value if differing else first.value,
+        operands=[operand(doc, f"{key} ({where[s.source]})", s) for s in statements],
+        message=""
+        if worst != "fail"
+        else f"{display_name(key)}在文件中写为{fmt(first.value)}，又写为"
+        + "、".join(fmt(s.value) for s in differing),
+    )
+
+
+# parent of each part, for a share stated without naming its whole
+# ("其中：公务接待费0.53万元，占31%")
+# the wholes a part's share may be of, when the sentence does not name it ("其中：公务接待费
+# 0.53万元，占31%"; "基本支出2336.91万元，占79.49%" is of 本年支出合计 in a final account)
+SHARE_PARENTS: dict[str, tuple[str, ...]] = {
+    "three_public_abroad": ("three_public_total",),
+    "three_public_vehicle": ("three_public_total",),
+    "three_public_reception": ("three_public_total",),
+    "three_public_vehicle_purchase": ("three_public_vehicle", "three_public_total"),
+    "three_public_vehicle_operation": ("three_public_vehicle", "three_public_total"),
+    "expenditure_basic": ("expenditure_current_year", "expenditure_total"),
+    "expenditure_project": ("expenditure_current_year", "expenditure_total"),
+    "income_fiscal": ("income_current_year", "income_total"),
+    "income_general_budget": ("income_fiscal", "income_current_year", "income_total"),
+    "income_business": ("income_current_year", "income_total"),
+    "income_other": ("income_current_year", "income_total"),
+    "income_carryover": ("income_total",),
+}
+for _scope in ("fiscal", "general_budget"):
+    for _part in ("basic", "project"):
+        SHARE_PARENTS[f"expenditure_{_part}_{_scope}"] = (
+            "expenditure_fiscal" if _scope == "fiscal" else "expenditure_general_budget",
+        )
+
+
+def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
+    """ "占X%": the part ÷ the whole. Checked only when both are known facts of one basis."""
+    results = []
+    for share in facts.shares:
+        if share.part is None or share.part_value is None or share.part_span is None:
+            continue
+        # a named whole; else each plausible one, the first that fits (a share fails only
+        # when no whole it could be of fits it)
+        candidates = (share.whole,) if share.whole else SHARE_PARENTS.get(share.part, ())
+        graded = []
+        for whole_key in candidates:
+            found = facts.get(whole_key)
+            if found is None or found.value == 0:
+                continue
+            status = grade_ratio(
+                share.percent, share.percent_half, share.part_value, share.part_half,
+                found.value, found.half_unit,
+            )  # fmt: skip
+            graded.append((status, whole_key, found))
+        if not graded:
+            continue
+        status, whole_key, whole = next((g for g in graded if g[0] != "fail"), graded[0])
+        actual = share.part_value / whole.value * 100
+        results.append(
+            CheckResult(
+                id=f"share:{share.part}",
+                rule=f"share of {share.part} = {share.part} / {whole_key} × 100",
+                status=status,
+                expected=share.percent,
+                actual=actual.quantize(Decimal("0.0001")),
+                operands=[
+                    Operand(
+                        f"share of {share.part}", share.percent, share.span, doc.quote(share.span)
+                    ),
+                    Operand(
+                        share.part, share.part_value, share.part_span, doc.quote(share.part_span)
+                    ),
+                    operand(doc, whole_key or "", whole),
+                ],
+                message=""
+                if status != "fail"
+                else f"{display_name(share.part)}{fmt(share.part_value)}万元占"
+                f"{display_name(whole_key or '')}"
+                f"{fmt(whole.value)}万元的{fmt(actual.quantize(Decimal('0.01')))}%，文中写{fmt(share.percent)}%",
+            )
+        )
+    return results
+
+
+def check_balance(doc: Document, facts: Facts) -> CheckResult | None:
+    """A budget balances its income and expenditure totals; a final account need not."""
+    income, spending = facts.get("income_total"), facts.get("expenditure_total")
+    if doc.meta.kind != "budget" or income is None or spending is None:
+        return None
+    status = grade(income.value, spending.value, _tolerance(income, spending))
+    return CheckResult(
+        id="balance",
+        rule="income_total = expenditure_total",
+        status=status,
+        expected=income.value,
+        actual=spending.value,
+        operands=[
+            operand(doc, "income_total", income),
+            operand(doc, "expenditure_total", spending),
+        ],
+        message=""
+        if status != "fail"
+        else f"预算收入总计{fmt(income.value)}万元与支出总计{fmt(spending.value)}万元不相等",
+    )
+
+
+def fact_checks(doc: Document, facts: Facts) -> list[CheckResult]:
+    results: list[CheckResult | None] = []
+    for rule in SUM_RULES:
+        if doc.meta.kind is not None and doc.meta.kind not in rule.kinds:
+            continue
+        for prefix in PREFIXES:
+            results.append(check_sum(doc, facts, rule, prefix))
+    bases = {
+        split_key(k)[1]
+        for k in facts.statements
+        if split_key(k)[0] in ("change_pct_", "change_", "completion_")
+    }
+    for base in sorted(bases):
+        results.append(check_change(doc, facts, base))
+        results.append(check_change_percent(doc, facts, base))
+        results.append(check_completion(doc, facts, base))
+    for key, statements in facts.statements.items():
+        results.append(check_repeated(doc, key, statements))
+    results.extend(check_shares(doc, facts))
+    results.append(check_balance(doc, facts))
+    return [r for r in results if r is not None]

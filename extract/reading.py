@@ -1,0 +1,151 @@
+"""The document as a reader sees it: one normalised string, every position mapped back.
+
+Real disclosures reach us in shapes the parser must not care about: lines wrapped at a fixed
+width in the middle of a word ("项目支\\n出预算"), spaces between a figure and its unit
+("55.87  万元") or inside words ("项 目"), full-width digits, traditional characters on
+mirror sites, page numbers between two halves of a sentence. The reading view undoes all of
+that once: traditional characters become simplified and full-width become ASCII (one
+character for one), blank space that no reader would notice is dropped, soft line breaks
+are joined. ``offsets[i]`` is the raw position of view character ``i``, so everything found
+in the view is cited in the raw text, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from budgetlens.extract.numbers import FULLWIDTH
+
+HARD_END = "。！？；：:;!?"
+_HEADING_START_RE = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十\d]+[部分章节]|[一二三四五六七八九十]{1,3}[、.．]|"
+    r"[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．](?!\d)|[①-⑳]|表\s*\d)"
+)
+_PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+
+
+@cache
+def _traditional() -> dict[int, str]:
+    """Traditional → simplified, one character for one (zhconv's table, loaded once)."""
+    import zhconv
+
+    zhconv.loaddict()
+    table = zhconv.zhconv.zhcdicts["zh2Hans"]
+    return {ord(k): v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v}
+
+
+def fold(text: str) -> str:
+    """Full-width to ASCII and traditional to simplified, same length (positions kept)."""
+    return text.translate(FULLWIDTH).translate(_traditional())
+
+
+@dataclass(slots=True)
+class Reading:
+    raw: str
+    text: str
+    offsets: array  # text index -> raw index
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw span a view span stands for (the raw text between its first and last
+        character, line breaks and spaces included)."""
+        if end <= start:
+            position = self.offsets[start] if start < len(self.offsets) else len(self.raw)
+            return position, position
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def raw_quote(self, start: int, end: int) -> str:
+        a, b = self.raw_span(start, end)
+        return self.raw[a:b]
+
+    def view_position(self, raw_offset: int) -> int:
+        """The first view character at or after a raw offset."""
+        from bisect import bisect_left
+
+        return bisect_left(self.offsets, raw_offset)
+
+
+def _wrap_width(lengths: list[int]) -> int | None:
+    """The width prose lines were wrapped at, if the text was wrapped at all: most long lines
+    end within a few characters of one width (proportional fonts make it vary a little)."""
+    long = [n for n in lengths if n >= 20]
+    if len(long) < 6:
+        return None
+    counts = Counter(long)
+    width = max(counts, key=lambda w: (sum(counts[v] for v in range(w - 3, w + 2)), w))
+    near = sum(counts[v] for v in range(width - 3, width + 2))
+    return width if width >= 24 and near >= 0.4 * len(long) else None
+
+
+def read(raw: str) -> Reading:
+    """The reading view of ``raw`` (the loader's text)."""
+    folded = fold(raw)
+    lines: list[tuple[int, int]] = []
+    position = 0
+    for line in folded.split("\n"):
+        lines.append((position, position + len(line)))
+        position += len(line) + 1
+    prose = [
+        (s, e)
+        for s, e in lines
+        if folded[s:e].strip() and not folded[s:e].startswith("\t") and "|" not in folded[s:e]
+    ]
+    width = _wrap_width([len(folded[s:e].strip()) for s, e in prose])
+    out: list[str] = []
+    offsets = array("l")
+
+    def emit(char: str, at: int) -> None:
+        out.append(char)
+        offsets.append(at)
+
+    for number, (start, end) in enumerate(lines):
+        line = folded[start:end]
+        is_cell = line.startswith("\t")
+        stripped = line.strip()
+        if not is_cell and _PAGE_NUMBER_RE.match(line) and stripped and width:
+            continue  # a page number between two halves of a wrapped paragraph
+        for i in range(start, end):
+            char = folded[i]
+            if char in " \t\u3000\xa0" and not (is_cell and i == start):
+                before = out[-1] if out else ""
+                after = folded[i + 1] if i + 1 < end else ""
+                if not (_ASCII_WORD.match(before or "") and _ASCII_WORD.match(after or "")):
+                    continue  # blank space no reader sees: "项 目", "55.87  万元"
+                if before == " ":
+                    continue
+                emit(" ", i)
+                continue
+            emit(char, i)
+        if number == len(lines) - 1:
+            break
+        if _soft_break(folded, lines, number, width):
+            continue
+        emit("\n", end)
+    return Reading(raw=raw, text="".join(out), offsets=offsets)
+
+
+def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int | None) -> bool:
+    """A line break inside a paragraph that was only wrapped at the page width."""
+    start, end = lines[number]
+    line = text[start:end].rstrip()
+    if not line or line.startswith("\t") or line[-1] in HARD_END or "|" in line:
+        return False
+    following = number + 1
+    if (
+        line[-1].isdigit()
+        and following < len(lines)
+        and re.match(r"\s*(?:万元|亿元|元|%)", text[slice(*lines[following])])
+    ):
+        return True  # "年初预算为 42.73" / "万元，支出决算为…": a figure and its unit
+    if width is None or len(line.strip()) < width - 6:
+        return False  # a short line ends its paragraph (or is a heading)
+    while following < len(lines) and _PAGE_NUMBER_RE.match(text[slice(*lines[following])]):
+        following += 1
+    if following >= len(lines):
+        return False
+    nxt = text[slice(*lines[following])]
+    return bool(nxt.strip()) and not nxt.startswith("\t") and not _HEADING_START_RE.match(nxt)

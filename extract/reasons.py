@@ -1,0 +1,274 @@
+"""The reasons a document gives for its changes, found by their cue words.
+
+Disclosures explain a change right after stating it, in the same sentence or the next one:
+
+    比上年减少9.08万元，下降17.64%，下降原因主要是严格执行公务接待相关制度。
+    …比2023年预算执行数减少57.14%。主要原因是：项目调整。
+    …较上年增加2,003万元，增长10.5%。主要变动原因是…
+
+A *cue* (原因是 / 主要原因为 / 增加原因主要是 / 主要是由于 / 增加因素为 …) opens the reason; the
+reason runs to the end of its sentence, or to the clause where the next stated figure begins
+("…原因是X；公务接待费…减少Y万元，原因是Z" gives X and Z to two changes). A cue explains the
+change stated last before it, in its sentence or (when the cue opens a sentence) in the sentence
+before; "都/均" in the cue spreads it over every change of that sentence. A weak cue (主要是/
+主要为) counts only right after a change: after a level ("项目支出370.4万元，主要为老科协支出…")
+it introduces a breakdown, not a reason, and a completion rate's cue (决算数小于预算数的原因) is
+about the budget, not the change. The reason of an amount and of its percentage is one reason,
+keyed by the amount's change (``change_<key>``; ``change_pct_<key>`` only when no amount change
+is stated).
+
+All of it runs on the reading view (:mod:`budgetlens.extract.reading`), so a cue broken over a
+wrapped line ("主\\n要原因是") is still a cue; every span is mapped back to the raw text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from budgetlens.extract.document import Document, Span
+from budgetlens.extract.facts import Facts, Statement
+from budgetlens.extract.lexicon import find_terms, scoped_key, split_key
+
+STRONG_CUE_RE = re.compile(
+    r"(?:(?:增加|减少|增长|下降|持平|变动|变化|增减|差异|上升|降低)(?:的)?)?(?:主要)?(?:变动)?原因"
+    r"(?P<all>都|均)?(?:主要)?(?:都|均)?(?:是|为|系|有|在于)?(?:由于|因为)?[:：]?"
+    r"|(?:增加|减少|增长|下降)(?:的)?因素(?:主要)?(?:为|是|有)[:：]?"
+)
+WEAK_CUE_RE = re.compile(
+    r"主要(?:是|为|系)(?:由于|因为)?|主要由于|主要因为|(?<![主])(?:由于|因为)"
+    r"|(?<=[，,])(?:是|为|系)(?=[^，,。；;]{2,30}(?:增加|减少|增长|下降|调整|变化|变动))"
+)
+# cue words a writer repeated ("原因主要是主要是…") are not part of the reason
+REPEATED_CUE_RE = re.compile(
+    r"^(?:[:：\s]|主要是|主要为|主要|是|为|系|由于|因为|[1１一][、.．](?!\d))+"
+)
+# what ends a reason before its sentence does: a use, or a clause about the money itself
+STOP_CLAUSE_RE = re.compile(r"主要用于|具体用于|[，,；;](?:该项?经费|该项目|经费使用|其中[:：，,])")
+SENTENCE_END = "。！？!?\n"
+CLAUSE_BREAK = "，,；;"
+BUDGET_EXECUTION_RE = re.compile(
+    r"决算数?(?:大|小|多|少)于(?:年初)?预算数?|预算执行|完成(?:年初)?预算"
+)
+
+
+@dataclass(slots=True)
+class _Change:
+    start: int  # view position of the statement's label
+    end: int  # view position just after its figure
+    sentence: int
+    statements: list[Statement]
+
+
+def _changes(doc: Document, facts: Facts) -> list[_Change]:
+    """Stated changes of the prose in reading order, one per printed figure."""
+    view = doc.reading
+    by_figure: dict[Span, list[Statement]] = {}
+    for key, statements in facts.statements.items():
+        if not key.startswith("change_"):
+            continue
+        for statement in statements:
+            if statement.source == "text":
+                by_figure.setdefault(statement.figure_span, []).append(statement)
+    out = [
+        _Change(
+            view.view_position(min(s.span[0] for s in group)),
+            view.view_position(figure[1]),
+            group[0].sentence,
+            group,
+        )
+        for figure, group in by_figure.items()
+    ]
+    return sorted(out, key=lambda c: c.end)
+
+
+def _level_ends(doc: Document, facts: Facts) -> list[int]:
+    """View positions where a stated level (not a change) ends: a weak cue after one
+    introduces a breakdown."""
+    view = doc.reading
+    return sorted(
+        view.view_position(s.figure_span[1])
+        for key, statements in facts.statements.items()
+        if not key.startswith("change_")
+        for s in statements
+        if s.source == "text"
+    )
+
+
+def _keys_of(explained: list[_Change], changes: list[_Change]) -> list[str]:
+    """``change_<key>`` for every change of these figures; ``change_pct_<key>`` only where its
+    sentence states no amount change of the same key."""
+    keys: list[str] = []
+    for change in explained:
+        for statement in change.statements:
+            key = statement.key
+            if key.startswith("change_pct_"):
+                amount = "change_" + key.removeprefix("change_pct_")
+                if any(
+                    s.key == amount
+                    for c in changes
+                    if c.sentence == statement.sentence
+                    for s in c.statements
+                ):
+                    key = amount
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def _reason_span(text: str, start: int, label_starts: list[int]) -> Span | None:
+    """The reason after a cue: to its sentence end, the next stated figure's clause, a use
+    or a clause about the money; None when nothing is left."""
+    extra = REPEATED_CUE_RE.match(text, start)
+    if extra:
+        start = extra.end()
+    end = start
+    while end < len(text) and text[end] not in SENTENCE_END:
+        end += 1
+    following = [p for p in label_starts if start < p < end]
+    if following:
+        cut = max(text.rfind(c, start, following[0]) for c in CLAUSE_BREAK)
+        if cut > start:
+            end = cut
+    stop = STOP_CLAUSE_RE.search(text, start, end)
+    if stop:
+        end = stop.start()
+    while end > start and text[end - 1] in "，,；;。：: ":
+        end -= 1
+    return (start, end) if end - start >= 2 else None
+
+
+SCOPE_SUBJECT_RE = re.compile(
+    r"(?P<scope>财政拨款|一般公共预算)?(?:收入支出|收支|收入和支出|收、支)"
+)
+INCREASE_WORD_RE = re.compile(r"增加|增长|上升|提高")
+DECREASE_WORD_RE = re.compile(r"减少|下降|降低|压减")
+FISCAL_FAMILY = ("_fiscal", "_general_budget", "_fund", "_state_capital")
+
+
+def _named_changes(
+    doc: Document, before: list[_Change], subject: str, cue_start: int
+) -> list[_Change] | None:
+    """The earlier changes a reason's own subject names ("财政拨款收入支出减少的主要原因是",
+    "项目支出增加的原因是"), in the same section; None when the cue names no subject."""
+    subject = subject.strip(" ，,；;：:")
+    if not subject:
+        return None
+    bases: set[str] = set()
+    families: tuple[str, ...] = ()
+    scoped = SCOPE_SUBJECT_RE.search(subject)
+    if scoped:
+        scope = scoped["scope"]
+        if scope == "财政拨款":
+            families = FISCAL_FAMILY
+        elif scope == "一般公共预算":
+            families = ("_general_budget",)
+        else:
+            bases |= {"income_total", "expenditure_total"}
+    else:
+        for term in find_terms(subject):
+            bases |= set(term.keys)
+            scope_words = subject[: term.start]
+            for base in term.keys:
+                if "一般公共预算" in scope_words:
+                    bases.add(scoped_key(base, "general_budget"))
+                elif "财政拨款" in scope_words:
+                    bases.add(scoped_key(base, "fiscal"))
+    if not bases and not families:
+        return None
+    view = doc.reading
+    section = doc.section_at(view.raw_span(cue_start, cue_start + 1)[0])
+    since = view.view_position(section.span[0]) if section is not None else cue_start - 1500
+    since = max(since, cue_start - 1500)
+    wants = 1 if INCREASE_WORD_RE.search(subject) else -1 if DECREASE_WORD_RE.search(subject) else 0
+    if INCREASE_WORD_RE.search(subject) and DECREASE_WORD_RE.search(subject):
+        wants = 0  # "增加（减少）的主要原因"
+    named = []
+    for change in before:
+        if change.end < since:
+            continue
+        keep = []
+        for statement in change.statements:
+            base = split_key(statement.key)[1]
+            family = base.startswith(("income", "expenditure")) and base.endswith(families)
+            if base not in bases and not (families and family):
+                continue
+            if wants and statement.value != 0 and (statement.value > 0) != (wants > 0):
+                continue
+            keep.append(statement)
+        if keep:
+            named.append(_Change(change.start, change.end, change.sentence, keep))
+    return named
+
+
+def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
+    """Raw spans of the reasons the text gives, by change key."""
+    view = doc.reading
+    text = view.text
+    changes = _changes(doc, facts)
+    if not changes:
+        return {}
+    level_ends = _level_ends(doc, facts)
+    label_starts = sorted(
+        view.view_position(s.span[0])
+        for statements in facts.statements.values()
+        for s in statements
+        if s.source == "text"
+    )
+    found: dict[str, list[Span]] = {}
+    taken: list[Span] = []
+    cues = [(m, True) for m in STRONG_CUE_RE.finditer(text)]
+    cues += [(m, False) for m in WEAK_CUE_RE.finditer(text)]
+    cues.sort(key=lambda c: (c[0].start(), not c[1]))
+    for cue, strong in cues:
+        sentence_start = max(text.rfind(c, 0, cue.start()) for c in SENTENCE_END) + 1
+        before = [c for c in changes if c.end <= cue.start()]
+        if not before:
+            continue
+        if any(a <= cue.start() < b for a, b in taken) and not any(
+            a <= c.end <= cue.start() for c in before for a, b in taken
+        ):
+            continue  # inside a reason already read, with no change of its own before it
+        subject = text[sentence_start : cue.start()]
+        named = _named_changes(doc, before, subject, cue.start()) if strong else None
+        if named is not None:
+            # "财政拨款收入支出减少的主要原因是…": the changes its subject names
+            span = _reason_span(text, cue.end(), label_starts)
+            if span is not None:
+                taken.append((cue.start(), span[1]))
+                raw = view.raw_span(*span)
+                for key in _keys_of(named, changes):
+                    found.setdefault(key, []).append(raw)
+            continue
+        last = before[-1]
+        in_sentence = last.end > sentence_start
+        if not in_sentence:
+            # a cue opening a sentence explains the sentence just before, nothing further
+            previous_start = max(text.rfind(c, 0, sentence_start - 1) for c in SENTENCE_END) + 1
+            if text[sentence_start : cue.start()].strip(" ，,；;：:") or last.end < previous_start:
+                continue
+            if not strong and text[last.end : sentence_start].strip(" ，,；;。%"):
+                continue  # 主要是… after a sentence that went on past its change
+        lead = text[last.end : cue.start()] if in_sentence else ""
+        if not strong:
+            # a weak cue right after the change's clause only ("减少1万元，主要是…")
+            if lead.strip(" ，,；;") or any(last.end < e <= cue.start() for e in level_ends):
+                continue
+        elif any(last.end < e <= cue.start() for e in level_ends) and in_sentence:
+            continue  # a level stated after the change: the cue is about that figure
+        if BUDGET_EXECUTION_RE.search(text, max(sentence_start, cue.start() - 14), cue.start()):
+            continue  # 决算数小于预算数的主要原因: budget execution, not the change
+        reason = _reason_span(text, cue.end(), label_starts)
+        if reason is None:
+            continue
+        explained = [last]
+        if strong and cue.group("all"):
+            explained = [c for c in before if c.sentence == last.sentence]
+        taken.append((cue.start(), reason[1]))
+        raw = view.raw_span(*reason)
+        for key in _keys_of(explained, changes):
+            found.setdefault(key, []).append(raw)
+    return found
+
+
+__all__ = ["cue_reasons"]

@@ -1,0 +1,187 @@
+"""The parser's reading pieces on the shapes real disclosures take: the reading view, the
+lexicon, clause reading, cue reasons and tables typed as text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from budgetlens.extract.facts import facts_in_snippet
+from budgetlens.extract.lexicon import find_terms, match_table_label
+from budgetlens.extract.reading import read
+from budgetlens.extract.reasons import cue_reasons
+from budgetlens.extract.record import parse_text
+
+
+def _values(text: str, year: int = 2023, kind: str = "budget") -> dict[str, Decimal]:
+    facts = facts_in_snippet(text, year, kind)  # type: ignore[arg-type]
+    return {key: found[0].value for key, found in facts.statements.items()}
+
+
+# --- the reading view ------------------------------------------------------------------------
+
+
+def test_reading_view_folds_and_maps_back_to_the_raw_text() -> None:
+    raw = "項目支出　55.87  萬元，比上年增加１２万元。"
+    view = read(raw)
+    assert view.text == "项目支出55.87万元,比上年增加12万元。"
+    start = view.text.index("55.87")
+    a, b = view.raw_span(start, start + len("55.87万元"))
+    assert raw[a:b] == "55.87  萬元"
+
+
+def test_wrapped_lines_are_joined_and_short_lines_are_not() -> None:
+    body = "".join(
+        f"第{i}行的文字比较长一些用来模拟固定宽度的换行效果而且每行差不多长\n" for i in range(8)
+    )
+    raw = "一、标题\n" + body + "项目支出预算为2\n3万元。\n二、下一节\n"
+    text = read(raw).text
+    assert "一、标题\n" in text  # a heading ends its line
+    assert "\n二、下一节" in text
+    assert "第0行的文字比较长一些用来模拟固定宽度的换行效果而且每行差不多长第1行" in text
+
+
+def test_a_figure_broken_from_its_unit_is_joined() -> None:
+    text = read("年初预算为 42.73\n万元，支出决算为 40.35 万元。").text
+    assert "42.73万元,支出决算为40.35万元" in text
+
+
+# --- the lexicon -----------------------------------------------------------------------------
+
+
+def test_a_generic_total_after_a_named_fact_is_part_of_its_name() -> None:
+    terms = find_terms("“三公”经费财政拨款支出决算为62.07万元")
+    assert [t.keys for t in terms] == [("three_public_total",)]
+    assert [t.keys for t in find_terms("公务接待费支出预算为42.40万元")] == [
+        ("three_public_reception",)
+    ]
+
+
+def test_table_labels_lose_their_numbering_but_not_their_words() -> None:
+    assert match_table_label("一、一般公共预算拨款收入") == ("income_general_budget",)
+    assert match_table_label("其中:(1)公务用车运行维护费") == ("three_public_vehicle_operation",)
+    assert match_table_label("一、“三公”经费合计") == ("three_public_total",)
+    assert match_table_label("1、房屋") is None
+
+
+# --- clauses ---------------------------------------------------------------------------------
+
+
+def test_a_clause_without_a_term_takes_its_sentences_subject() -> None:
+    values = _values(
+        "2023年“三公”经费支出预算为3万元,支出决算为1.71万元,完成预算的43%,"
+        "较上年减少1.29万元,下降43%。",
+        kind="final_account",
+    )
+    assert values == {
+        "budget_three_public_total": Decimal(3),
+        "three_public_total": Decimal("1.71"),
+        "completion_three_public_total": Decimal(43),
+        "change_three_public_total": Decimal("-1.29"),
+        "change_pct_three_public_total": Decimal(-43),
+    }
+
+
+def test_a_final_account_compares_with_last_years_actual_not_its_budget() -> None:
+    values = _values(
+        "“三公”经费决算数共计35.5万元,比上年预算数字下降35.45%,比上年决算数字下降34.26%。",
+        year=2020,
+        kind="final_account",
+    )
+    assert values["change_pct_three_public_total"] == Decimal("-34.26")
+
+
+def test_each_zero_change_belongs_to_the_figure_before_it() -> None:
+    values = _values(
+        "其中：因公出国（境）费0元，较上年无变化；公务用车购置及运维费4.72万元，较上年无变化；"
+        "公务接待费0.62万元，较上年增长0.15万元。"
+    )
+    assert values["change_three_public_abroad"] == 0
+    assert values["change_three_public_vehicle"] == 0
+    assert values["change_three_public_reception"] == Decimal("0.15")
+
+
+def test_an_unfilled_direction_is_only_certain_for_zero() -> None:
+    values = _values(
+        "公务接待费预算0万元，比上年增加（减少）0万元；公务用车费35万元，比上年增加（减少）35万元。"
+    )
+    assert values["change_three_public_reception"] == 0
+    assert "change_three_public_vehicle" not in values
+
+
+def test_a_classification_line_is_not_the_total() -> None:
+    values = _values("工资福利支出预算 2016908.34 元，占基本支出预算81.45%。")
+    assert "expenditure_total" not in values
+
+
+def test_parts_after_qizhong_take_the_basis_of_their_total() -> None:
+    values = _values(
+        "2021年“三公”经费预算为20万元，其中：因公出国(境)费0万元，公务接待费9万元。",
+        year=2021,
+        kind="final_account",
+    )
+    assert values["budget_three_public_reception"] == 9
+    assert "three_public_reception" not in values
+
+
+# --- reasons ---------------------------------------------------------------------------------
+
+
+def _reasons(text: str) -> dict[str, list[str]]:
+    parsed = parse_text(text, "r.txt")
+    doc = parsed.doc
+    return {
+        key: [doc.text[a:b] for a, b in spans]
+        for key, spans in cue_reasons(doc, parsed.facts).items()
+    }
+
+
+def test_a_reason_in_the_same_sentence_and_in_the_next() -> None:
+    found = _reasons(
+        "某某局2024年部门预算\n"
+        "2024年公务接待费预算42.40万元，比2023年预算减少9.08万元，下降17.64%，"
+        "下降原因主要是严格执行公务接待相关制度，该项经费预算系根据标准安排。\n"
+        "2024年项目支出预算25.77万元，比2023年预算减少34.36万元。主要原因是：项目调整。\n"
+    )
+    assert found["change_three_public_reception"] == ["严格执行公务接待相关制度"]
+    assert found["change_expenditure_project"] == ["项目调整"]
+    assert "change_pct_three_public_reception" not in found
+
+
+def test_a_breakdown_after_a_level_is_not_a_reason() -> None:
+    found = _reasons("某某局2024年部门预算\n2024年项目支出370.4万元，主要为老科协支出9万元。\n")
+    assert found == {}
+
+
+def test_a_reason_that_names_its_subject() -> None:
+    found = _reasons(
+        "某某局2024年部门预算\n"
+        "财政拨款收入15621.11万元，比2023年预算减少876.75万元。"
+        "财政拨款支出预算15621.11万元，比2023年预算减少876.75万元。\n"
+        "财政拨款收入支出减少的主要原因是项目调整。\n"
+    )
+    assert found["change_income_fiscal"] == ["项目调整"]
+    assert found["change_expenditure_fiscal"] == ["项目调整"]
+
+
+# --- tables typed as text ----------------------------------------------------------------------
+
+
+def test_a_table_typed_as_text_is_read_like_a_drawn_one() -> None:
+    text = (
+        "2016年市国资委财政拨款“三公”经费预算表\n"
+        "金额单位:万元\n"
+        "项目 2016年预算数\n"
+        "一、“三公”经费合计 21.63\n"
+        "(一)因公出国(境)费 0\n"
+        "(二)公务接待费 14.83\n"
+        "(三)公务用车费 6.8\n"
+    )
+    parsed = parse_text(text, "t.txt")
+    assert parsed.doc.tables and parsed.doc.tables[0].unit == "万元"
+    table_facts = {
+        k: v[0].value for k, v in parsed.facts.statements.items() if v[0].source == "table"
+    }
+    assert table_facts["three_public_total"] == Decimal("21.63")
+    assert table_facts["three_public_reception"] == Decimal("14.83")
+    checks = {c.id: c for c in parsed.checks}
+    assert checks["sum:three_public_total"].status == "pass"
