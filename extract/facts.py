@@ -678,8 +678,12 @@ def _comparison(text: str) -> str | None:
 
 # --- item paragraphs ----------------------------------------------------------------------
 
+# "31. “住房保障支出（类）…住房公积金（项）”350.35万元" or, unquoted,
+# "1、公共安全支出（204类）司法（06款）行政运行（01项）1434.89万元"
 ITEM_HEAD_RE = re.compile(
-    rf"^\s*\d{{1,3}}[.、]?\s*[“\"](?P<name>[^”\"]{{2,80}})[”\"](?P<amount>{FIGURE_RE.pattern})"
+    rf"^\s*\d{{1,3}}[.、．]?\s*(?:[“\"](?P<quoted>[^”\"]{{2,80}})[”\"]"
+    rf"|(?P<name>[^“”\"。，,；;:：\d][^“”\"。，,；;:：]{{1,80}}?[(（]\d{{0,3}}(?:类|款|项)[)）]))"
+    rf"[:：]?(?P<amount>{FIGURE_RE.pattern})"
 )
 ITEM_PREVIOUS_RE = re.compile(rf"(?:预算)?执行数(?:为|是)?(?P<amount>{FIGURE_RE.pattern})")
 ITEM_CURRENT_RE = re.compile(rf"预算(?:安排|数)(?:为|是)?(?P<amount>{FIGURE_RE.pattern})")
@@ -702,7 +706,9 @@ def read_items(doc: Document, facts: Facts) -> None:
         amount = FIGURE_RE.match(line, head.start("amount"))
         if amount is None or amount["pct"]:
             continue
-        item = ItemParagraph(name=head["name"], span=view.raw_span(start, start + len(line)))
+        group = "quoted" if head["quoted"] else "name"
+        name = view.raw_quote(start + head.start(group), start + head.end(group))
+        item = ItemParagraph(name=name, span=view.raw_span(start, start + len(line)))
         value, half, _ = _amount(amount)
         item.heading = (
             value,

@@ -185,3 +185,35 @@ def test_a_table_typed_as_text_is_read_like_a_drawn_one() -> None:
     assert table_facts["three_public_reception"] == Decimal("14.83")
     checks = {c.id: c for c in parsed.checks}
     assert checks["sum:three_public_total"].status == "pass"
+
+
+# --- classification-line paragraphs -------------------------------------------------------------
+
+ITEMS = (
+    "某某局2026年部门预算\n"
+    "财政拨款支出主要内容如下：\n"
+    "1、公共安全支出（204类）司法（06款）行政运行（01项）1434.89万元。主要用于：基本支出。"
+    "2025年当年预算执行数为1690.69万元，2026年预算安排1434.89万元，比2025年预算执行数减少1.10%。\n"
+    "2、公共安全支出（204类）司法（06款）普法宣传（05项）124.29万元。主要用于：普法。"
+    "2025年当年预算执行数为120.00万元，2026年预算安排124.29万元，比2025年预算执行数增加3.58%。\n"
+    "一般公共预算支出功能分类预算表\n"
+    "单位：元\n"
+    "\n\t类\n\t款\n\t项\n\t科目名称\n\t合计\n"
+    "\n\t204\n\t06\n\t01\n\t行政运行\n\t14,348,853.34\n"
+    "\n\t204\n\t06\n\t05\n\t普法宣传\n\t1,342,900.00\n"
+    "\n\n"
+)
+
+
+def test_item_paragraphs_are_checked_against_themselves_and_their_table() -> None:
+    checks = {c.id: c for c in parse_text(ITEMS, "items.txt").checks}
+    # 1690.69 → 1434.89 is −15.13 %, not −1.10 %
+    assert checks["item_percent:0"].status == "fail"
+    assert "-15.13%" in checks["item_percent:0"].message
+    # (124.29 − 120) / 120 = 3.575 %: printed 3.58
+    assert checks["item_percent:1"].status in ("pass", "rounding")
+    # 行政运行 1434.89万元 is the table's 14,348,853.34元; 普法宣传 124.29 ≠ 134.29
+    assert "item_table:0" not in checks
+    failed = checks["item_table:1"]
+    assert failed.status == "fail" and failed.actual == Decimal("134.29")
+    assert all(o.span for o in failed.operands)
