@@ -130,6 +130,9 @@ COMPLETION_RE = re.compile(
 )
 # a paragraph about one line of the functional classification: "…支出（类）…（款）…（项）"
 CLASSIFICATION_LINE_RE = re.compile(r"[(（](?:类|款|项|\d{2,3}项)[)）]")
+FRAGMENT_START_RE = re.compile(
+    r"^\s*(?:[-−]?[\d,]+(?:\.\d+)?\s*(?:万元|元|%)|[，,。；;、)）的和及])"
+)
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
 COMPLETION_BASE_RE = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?$")
@@ -227,17 +230,27 @@ class _Reader:
         body_start = self.view.view_position(self.doc.meta.body_start)
         body_end = self.view.view_position(self.doc.meta.body_end)
         position = 0
+        first = True
         for line in text.split("\n"):
             start, end = position, position + len(line)
             position = end + 1
             if end <= body_start or start >= body_end or not is_prose_line(line):
                 continue
+            opening = first and bool(line.strip())
+            first = first and not line.strip()
             if not FIGURE_RE.search(line) and not ZERO_CHANGE_RE.search(line):
                 continue
             heading_scope = self.heading_scope(start)
             self.topic = None
             self.paragraph_start = start
             sentence_start = start
+            if opening and FRAGMENT_START_RE.match(line):
+                # a page cut out of a longer document begins mid-sentence ("19816.81 元，项目支出
+                # 0元。"): what that sentence is about was on the page before, so skip it
+                cut = min((line.find(c) for c in "。！？!?" if c in line), default=-1)
+                if cut < 0:
+                    continue
+                sentence_start = start + cut + 1
             for i in range(start, end + 1):
                 if i == end or text[i] in SENTENCE_END:
                     stop = min(end, i + 1)
@@ -292,7 +305,9 @@ class _Reader:
                 previous_end = match.end()
                 continue
             while zeros and zeros[0].start() < match.start():
-                self.zero_change(zeros.pop(0), previous_end, start, subject, figures_before)
+                named = self.zero_change(zeros.pop(0), previous_end, start, subject, figures_before)
+                subject = named or subject  # "…维护费支出比上年无变化，比预算增加1.05万元"
+            figures_before_this = figures_before
             figures_before = True
             value, half, unit = _amount(match)
             lead = text[previous_end : match.start()]
@@ -368,6 +383,15 @@ class _Reader:
                 or (unit == "%" and (COMPLETION_RE.search(segment) or RATE_WORD_RE.search(segment)))
             ):
                 keys, scope = subject.keys, subject.scope
+            elif (
+                subject is None
+                and not figures_before_this
+                and self.topic is not None
+                and (direction is not None or rate is not None)
+                and self.only_qualifiers(segment)
+            ):
+                # "…公务接待费预算8万元。较上年预算下降20%": the paragraph's fact
+                keys, scope = self.topic.keys, self.topic.scope
             else:
                 keys, scope = (), None
             if unit != "%" and direction is None:
@@ -550,27 +574,33 @@ class _Reader:
         sentence_start: int,
         subject: _Subject | None,
         figures_before: bool,
-    ) -> None:
+    ) -> _Subject | None:
         """持平 / 无增减 / 一致 against the previous year: a change of 0 for the fact its clause
-        names, else the fact of the figure before it, else the paragraph's first fact."""
+        names, else the fact of the figure before it, else the paragraph's first fact. Returns
+        the fact its clause names (the subject of the clauses after it), if it names one."""
         text = self.view.text
         lead = text[window_start : match.start()]
-        if self.compared(lead) != "previous":
-            return
-        tail = text[match.end() : min(len(text), match.end() + 6)]
-        if re.match(r"[^，,。；;]{0,3}[\d.]+[万%]", tail):
-            return  # "持平，为3万元" is read with its figure
         own = self.term_in(lead)
         between = ZERO_CHANGE_RE.sub("", _without_comparisons(lead[own.end :])) if own else ""
         between = re.sub(rf"[{CLAUSE_BREAK}]|变化", "", between)
+        named: _Subject | None = None
         if own is not None and FILLER_RE.match(between):
-            keys: tuple[str, ...] = self.keys_for(own, _scope_of(lead[: own.start]), None, None)[0]
+            keys_named = self.keys_for(own, _scope_of(lead[: own.start]), None, None)[0]
+            named = _Subject(keys_named, None)
+        if self.compared(lead) != "previous":
+            return named  # "比预算无增减变化": not a change, but it names the clauses' fact
+        tail = text[match.end() : min(len(text), match.end() + 6)]
+        if re.match(r"[^，,。；;]{0,3}[\d.]+[万%]", tail):
+            return named  # "持平，为3万元" is read with its figure
+        keys: tuple[str, ...]
+        if named is not None:
+            keys = named.keys
         elif subject is not None:
             keys = subject.keys
         elif not figures_before and self.topic is not None:
             keys = self.topic.keys  # "与2022年相比持平": the paragraph's fact
         else:
-            return
+            return None
         raw = self.raw(match.start(), match.end())
         clause = max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1) + 1
         span = self.raw(window_start + clause, match.end())
@@ -578,6 +608,7 @@ class _Reader:
             said = self.facts.statements.get(f"change_{key}", [])
             if not any(s.sentence == self.sentence_id for s in said):
                 self.add(f"change_{key}", Decimal(0), Decimal(0), span, raw)
+        return named
 
     def add(
         self,
