@@ -133,6 +133,7 @@ CLASSIFICATION_LINE_RE = re.compile(r"[(（](?:类|款|项|\d{2,3}项)[)）]")
 FRAGMENT_START_RE = re.compile(
     r"^\s*(?:[-−]?[\d,]+(?:\.\d+)?\s*(?:万元|元|%)|[，,。；;、)）的和及])"
 )
+SHARE_SCOPE_RE = re.compile(r"占(?:一般公共预算|财政拨款)[^，,。；;%]{0,12}")
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
 COMPLETION_BASE_RE = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?$")
@@ -214,6 +215,7 @@ class _Reader:
         self.final = doc.meta.kind == "final_account"
         self.sentence_id = 0
         self.paragraph_start = 0
+        self.paragraph_scope: str | None = None  # the scope of the paragraph's first total
         self.topic: _Subject | None = None  # the first fact a paragraph states
         # the last amount read in the sentence: (key, value, half unit, figure span)
         self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
@@ -243,6 +245,7 @@ class _Reader:
             heading_scope = self.heading_scope(start)
             self.topic = None
             self.paragraph_start = start
+            self.paragraph_scope = None
             sentence_start = start
             if opening and FRAGMENT_START_RE.match(line):
                 # a page cut out of a longer document begins mid-sentence ("19816.81 元，项目支出
@@ -290,7 +293,13 @@ class _Reader:
     def sentence(self, start: int, end: int, heading_scope: str | None) -> None:
         text = self.view.text
         subject: _Subject | None = None
-        sentence_scope: str | None = None  # the scope of the first total the sentence names
+        # the scope of the first total the sentence names; else of the paragraph's; else the
+        # whole the sentence measures its parts against ("…，占一般公共预算支出的84.06%")
+        sentence_scope: str | None = None
+        share_whole = SHARE_SCOPE_RE.search(text, start, end)
+        fallback_scope = self.paragraph_scope or (
+            _scope_of(share_whole.group()) if share_whole else None
+        )
         year: int | None = None  # the year the clauses are about so far
         previous_end = start
         completion_next = False  # the last figure was the budget of a completion rate
@@ -371,7 +380,9 @@ class _Reader:
                 keys, scope = (), None  # "…行政单位离退休（项）…支出决算为54.53万元": that line's
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
-                keys, scope = self.keys_for(term, scope, sentence_scope, heading_scope)
+                keys, scope = self.keys_for(
+                    term, scope, sentence_scope or fallback_scope, heading_scope
+                )
             elif subject is not None and COMPLETION_BASE_RE.search(segment) and unit != "%":
                 # "完成全年预算84.82万元的73.2%": the budget the subject is measured against
                 for key in subject.keys:
@@ -440,6 +451,8 @@ class _Reader:
                 self.topic = subject
             if sentence_scope is None and term is not None:
                 sentence_scope = scope
+                if self.paragraph_scope is None:
+                    self.paragraph_scope = scope
             if prefix is None:
                 continue
             for key in keys:

@@ -21,6 +21,10 @@ JING = r"(?:\(境\)|（境）|境)"
 TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # totals of income and expenditure
     (
+        r"财政拨款收入支出(?:预算|决算)?总计|财政拨款收、?支(?:预算|决算)?(?:总计|总额)",
+        ("income_total_fiscal", "expenditure_total_fiscal"),
+    ),
+    (
         r"收、?支(?:预算|决算)?(?:总计|总额|总预算)|收支(?:预算|决算)?安排|收支预算|收入支出(?:预算|决算)?总计"
         r"|收支(?=[较比与同])"
         r"|收入、支出(?:预算|决算)?总计",

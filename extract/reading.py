@@ -141,6 +141,14 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
         and re.match(r"\s*(?:万元|亿元|元|%)", text[slice(*lines[following])])
     ):
         return True  # "年初预算为 42.73" / "万元，支出决算为…": a figure and its unit
+    if (
+        following < len(lines)
+        and re.match(r"[\u4e00-\u9fff]", line[-1])
+        and re.match(
+            r"\s*[-−]?\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%)", text[slice(*lines[following])]
+        )
+    ):
+        return True  # "…增长" / "100.00%。": a sentence goes on into its figure
     if width is None or len(line.strip()) < width - 6:
         return False  # a short line ends its paragraph (or is a heading)
     while following < len(lines) and _PAGE_NUMBER_RE.match(text[slice(*lines[following])]):

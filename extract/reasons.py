@@ -143,7 +143,7 @@ SCOPE_SUBJECT_RE = re.compile(
 )
 INCREASE_WORD_RE = re.compile(r"增加|增长|上升|提高")
 DECREASE_WORD_RE = re.compile(r"减少|下降|降低|压减")
-FISCAL_FAMILY = ("_fiscal", "_general_budget", "_fund", "_state_capital")
+FISCAL_FAMILY = ("_fiscal",)  # 财政拨款收入/支出 (and its 收支总计), not each source
 
 
 def _named_changes(
@@ -193,8 +193,8 @@ def _named_changes(
             family = base.startswith(("income", "expenditure")) and base.endswith(families)
             if base not in bases and not (families and family):
                 continue
-            if wants and statement.value != 0 and (statement.value > 0) != (wants > 0):
-                continue
+            if wants and (statement.value == 0 or (statement.value > 0) != (wants > 0)):
+                continue  # "增加的主要原因" explains the increases, not what stayed level
             keep.append(statement)
         if keep:
             named.append(_Change(change.start, change.end, change.sentence, keep))
@@ -230,8 +230,10 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
         ):
             continue  # inside a reason already read, with no change of its own before it
         subject = text[sentence_start : cue.start()]
-        named = _named_changes(doc, before, subject, cue.start()) if strong else None
-        if named is not None:
+        # a sentence that is only "<subject>的主要原因是…" (no figure of its own)
+        standalone = strong and not re.search(r"\d", subject)
+        named = _named_changes(doc, before, subject, cue.start()) if standalone else None
+        if named:
             # "财政拨款收入支出减少的主要原因是…": the changes its subject names
             span = _reason_span(text, cue.end(), label_starts)
             if span is not None:

@@ -171,8 +171,9 @@ def total_row_keys(table: Table, label: str, half_labels: list[str]) -> tuple[st
     named columns.
     """
     title = fold(table.title)
+    both_sides = bool(re.search(r"收入.{0,6}支出|收支", title))  # a 收支总表 names no one fact
     terms = [t for t in find_terms(title) if t.keys not in GENERIC_TOTALS]
-    if terms:
+    if terms and not both_sides:
         return terms[-1].keys
     if "三公" in title:
         return ("three_public_total",)
