@@ -110,11 +110,52 @@ def build_fact(doc: Document, key: str, statements: list[Statement], first: Stat
     )
 
 
+# what each kind of check verifies, as a reader says it
+RULE_TITLES = {
+    "sum": "分项相加等于合计",
+    "consistent": "同一数字各处一致",
+    "change": "增减额等于本年减上年",
+    "percent": "增减率与增减额、上年数相符",
+    "completion": "完成率等于决算数除以预算数",
+    "share": "占比等于分项除以总额",
+    "balance": "预算收支平衡",
+    "table_level": "表中上级科目等于下级科目之和",
+    "table_total": "表中合计等于各行之和",
+    "table_row": "表中一行的合计等于其分列之和",
+    "line_amount": "数量乘单价等于金额",
+    "empty_note": "空表说明与表内数字一致",
+    "item_heading": "科目说明的标题金额等于段中预算安排",
+    "item_percent": "科目说明的增减率与执行数、预算安排相符",
+    "item_table": "科目说明的金额与表中该科目一致",
+    "opening_unit_matches_title": "开头的单位名称与标题一致",
+    "year_consistent": "年度前后一致",
+    "model_number": "模型给出的数字与原文一致",
+}
+
+
+def rule_title(check_id: str) -> str:
+    """The Chinese name of a check's kind, from its id ("sum:expenditure_total" → 分项相加…)."""
+    return RULE_TITLES.get(check_id.split(":")[0], "")
+
+
+def _rule_zh(check: CheckResult) -> str:
+    """ "分项相加等于合计：支出总计 = 基本支出 + 项目支出"; table and paragraph rules name their
+    subject in the message instead."""
+    title = rule_title(check.id)
+    kind = check.id.split(":")[0]
+    if kind in ("sum", "consistent", "change", "percent", "completion", "share", "balance"):
+        identity = rule_in_chinese(check.rule)
+        identity = identity.replace("every statement of ", "").replace(" agrees", "")
+        identity = identity.replace("share of ", "").replace("previous × 100", "上年数 × 100")
+        return f"{title}：{identity}" if title else identity
+    return title or rule_in_chinese(check.rule)
+
+
 def build_check(doc: Document, check: CheckResult) -> Check:
     return Check(
         id=check.id,
         rule=check.rule,
-        rule_zh=rule_in_chinese(check.rule),
+        rule_zh=_rule_zh(check),
         status=check.status,
         expected=_number(check.expected),
         actual=_number(check.actual),
