@@ -123,7 +123,7 @@ def bench_pdf(lines: list[str]) -> None:
         "",
         "| loader | seconds | pages/s |",
         "|---|---|---|",
-        f"| BudgetLens (PDFium chars, ruled tables, paragraphs) | {ours:.2f} | {pages / ours:.0f} |",
+        f"| BudgetLens (PDFium, ruled tables) | {ours:.2f} | {pages / ours:.0f} |",
         f"| pdfplumber extract_text + extract_tables | {theirs:.2f} | {pages / theirs:.0f} |",
         "",
         f"BudgetLens is {theirs / ours:.1f}× faster in this run (target ≥ 5×).",
