@@ -130,6 +130,7 @@ RULE_TITLES = {
     "opening_unit_matches_title": "开头的单位名称与标题一致",
     "year_consistent": "年度前后一致",
     "model_number": "模型给出的数字与原文一致",
+    "instruction": "文件中没有写给AI助手的指令",
 }
 
 

@@ -4,8 +4,9 @@ A citation is made only from an actual match of a quote against the cited docume
 the record's stored quote of a fact or reason (which must still be found at its span in the
 indexed text), or the model's quote of a passage (which must be found in that passage). The
 match says how it was found (exact, normalised, fuzzy); a quote that is found nowhere gives
-no citation at all. The shown quote is widened to its whole clause or sentence, so whatever
-precedes a cited figure in the same sentence (a planted instruction, a qualifier) is visible.
+no citation at all, and a sentence planted for an AI assistant is never cited. The shown quote
+is widened to its whole clause or sentence, so whatever precedes a cited figure in the same
+sentence (a qualifier, a planted prefix) is visible.
 """
 
 from __future__ import annotations
@@ -28,6 +29,18 @@ class CitedDoc(Protocol):
 
     @property
     def record(self) -> Record: ...
+
+
+def instruction_spans(record: Record) -> list[tuple[int, int]]:
+    """Spans of the document's sentences addressed to an AI assistant (its failed
+    ``instruction:`` checks; see :mod:`budgetlens.extract.instructions`)."""
+    return [
+        (o.span[0], o.span[1])
+        for c in record.checks
+        if c.id.startswith("instruction:")
+        for o in c.operand_details
+        if o.span
+    ]
 
 
 def segment_around(
@@ -66,6 +79,8 @@ def cite_quote(
     if grounded is None:
         return None
     start, end = grounded.start, grounded.end
+    if any(a < end and start < b for a, b in instruction_spans(doc.record)):
+        return None  # a sentence planted for an assistant is never a source
     if widen is not None:
         start, end = segment_around(text, start, end, stops=widen)
     shown = text[start:end]

@@ -20,11 +20,21 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from budgetlens.extract.facts import facts_in_snippet
+from budgetlens.extract.instructions import mask
 from budgetlens.extract.lexicon import UNDATED_KEYS, display_name
 from budgetlens.extract.types import Answer, Citation, Fact, Record
 from budgetlens.llm.base import LLM, ModelOutputError
 from budgetlens.prompts import load_prompt
-from budgetlens.qa.citations import CitedDoc, cite_quote, cite_span, passage, segment_around
+from budgetlens.qa.citations import (
+    SENTENCE_END,
+    CitedDoc,
+    cite_quote,
+    cite_span,
+    instruction_spans,
+    passage,
+    segment_around,
+)
 from budgetlens.qa.query import AMOUNT_RE, Query
 
 NOT_FOUND = "文件中没有找到相关信息"
@@ -67,6 +77,40 @@ def _fact_citation(doc: CitedDoc, fact: Fact) -> Citation | None:
     return cite_span(doc, fact.text, fact.span)
 
 
+def check_notes(doc: CitedDoc, facts: Sequence[Fact]) -> list[str]:
+    """The failed checks of the record that read one of these figures, in the reader's words:
+    an answer built on a figure the document contradicts says so."""
+    notes: list[str] = []
+    spans = [(f.figure_span[0], f.figure_span[1]) for f in facts] + [
+        (o.span[0], o.span[1]) for f in facts for o in f.others
+    ]
+
+    def on_figure(span: tuple[int, int]) -> bool:
+        return any(span[0] < b and a < span[1] for a, b in spans)
+
+    for check in doc.record.checks:
+        if check.status != "fail" or check.id.startswith("instruction:"):
+            continue
+        places = [(o, (o.span[0], o.span[1])) for o in check.operand_details if o.span]
+        if not any(on_figure(span) for _, span in places):
+            continue
+        others = [o for o, span in places if not on_figure(span)]
+        where = "、".join(
+            f"第{o.page}页“{o.text[:24]}”" if o.page else f"“{o.text[:24]}”" for o in others[:2]
+        )
+        detail = check.message or check.rule_zh
+        notes.append(f"注意：{detail}" + (f"（另见{where}）" if where else ""))
+    return list(dict.fromkeys(notes))[:3]
+
+
+def _with_notes(answer: Answer, doc: CitedDoc, facts: Sequence[Fact]) -> Answer:
+    notes = check_notes(doc, facts)
+    if notes:
+        answer.warnings = notes
+        answer.answer = answer.answer + "\n" + "\n".join(notes)
+    return answer
+
+
 def _key_in(record: Record, query: Query) -> str | None:
     keys = [k for k in query.keys if k in record.facts or f"change_{k}" in record.facts]
     return keys[0] if keys else None
@@ -89,13 +133,14 @@ def answer_why(query: Query, doc: CitedDoc) -> Answer | None:
         return None
     reasons = "；".join(item.text for item in found)
     what = _describe(doc, f"change_{key}", change) if change else "有所变化"
-    return Answer(
+    answer = Answer(
         question=query.text,
         answer=f"{_who(doc, key)}{display_name(key)}{what}，原因：{reasons}。",
         declined=False,
         citations=[citation],
         route="why",
     )
+    return _with_notes(answer, doc, [change] if change else [])
 
 
 def answer_use(query: Query, doc: CitedDoc) -> Answer | None:
@@ -112,13 +157,14 @@ def answer_use(query: Query, doc: CitedDoc) -> Answer | None:
     uses = cite_quote(doc, doc.text[use : segment[1]], (use, segment[1]), widen=None)
     if level is None or uses is None:
         return None
-    return Answer(
+    answer = Answer(
         question=query.text,
         answer=f"{display_name(key)}{_describe(doc, key, fact)}，{uses.quote}",
         declined=False,
         citations=[level, uses],
         route="use",
     )
+    return _with_notes(answer, doc, [fact])
 
 
 def answer_figure(query: Query, doc: CitedDoc) -> Answer | None:
@@ -146,13 +192,14 @@ def answer_figure(query: Query, doc: CitedDoc) -> Answer | None:
         citations = [c for f in facts if (c := _fact_citation(doc, f)) is not None]
     if len(citations) < (1 if end - start < 200 else len(facts)):
         return None  # a stored quote no longer matches the indexed text: not from the record
-    return Answer(
+    answer = Answer(
         question=query.text,
         answer=_who(doc, key) + "，".join(parts) + "。",
         declined=False,
         citations=citations,
         route=query.intent,
     )
+    return _with_notes(answer, doc, facts)
 
 
 RECORD_HANDLERS = {
@@ -173,6 +220,15 @@ def answer_compare(query: Query, docs: Sequence[CitedDoc]) -> Answer | None:
     key = None
     for candidate in query.keys:
         present = [(d, d.record.facts[candidate]) for d in docs if candidate in d.record.facts]
+        # one row per unit and year: a second copy of a document (another format, which the
+        # content check could not match) must not be listed twice
+        seen: set[tuple[str, int | None]] = set()
+        present = [
+            (d, f)
+            for d, f in present
+            if (d.record.unit, d.record.year) not in seen
+            and not seen.add((d.record.unit, d.record.year))  # type: ignore[func-returns-value]
+        ]
         if len(present) >= 2:
             rows, key = present, candidate
             break
@@ -182,9 +238,18 @@ def answer_compare(query: Query, docs: Sequence[CitedDoc]) -> Answer | None:
     if any(c is None for c in citations):
         return None
     lines = [
-        f"{d.record.unit}{d.record.year}年{display_name(key)}：{_describe(d, key, fact)}"
+        f"{d.record.unit}{d.record.year or '（年度未说明）'}"
+        f"{'年' if d.record.year else ''}{display_name(key)}：{_describe(d, key, fact)}"
         for d, fact in rows
     ]
+    years = {d.record.year for d, _ in rows}
+    caution = (
+        "注意：比较的是不同年度的数字（"
+        + "、".join(f"{d.record.unit}{d.record.year}年" for d, _ in rows)
+        + "）"
+        if len(years) > 1
+        else ""
+    )
     (high_doc, high), (low_doc, low) = (
         max(rows, key=lambda r: r[1].value),
         min(rows, key=lambda r: r[1].value),
@@ -197,13 +262,19 @@ def answer_compare(query: Query, docs: Sequence[CitedDoc]) -> Answer | None:
         f"{high_doc.record.unit}比{low_doc.record.unit}多 {_fmt(high.value)} − {_fmt(low.value)} "
         f"= {difference.normalize():f}万元{ratio}。"
     )
-    return Answer(
+    answer = Answer(
         question=query.text,
-        answer="；".join(lines),
+        answer="；".join(lines) + (f"\n{caution}" if caution else ""),
         declined=False,
         citations=[c for c in citations if c is not None],
         route="compare",
+        warnings=[caution] if caution else [],
     )
+    for d, fact in rows:
+        notes = check_notes(d, [fact])
+        answer.warnings += notes
+        answer.answer += "".join(f"\n{n}" for n in notes)
+    return answer
 
 
 # --- retrieval and the model ------------------------------------------------------------
@@ -243,7 +314,7 @@ def answer_open(
         )
     listing = "\n".join(
         f"[{i}] （{by_name[h.chunk.doc].record.unit}{by_name[h.chunk.doc].record.year or ''}"
-        f"｜{h.chunk.section}）{h.chunk.text}"
+        f"｜{h.chunk.section}）" + _passage_text(by_name[h.chunk.doc], h.chunk.text, h.chunk.span)
         for i, h in enumerate(hits, 1)
     )
     request = load_prompt("answer").render(passages=listing, question=query.text)
@@ -258,19 +329,62 @@ def answer_open(
         order = sorted(range(len(hits)), key=lambda i: i != quoted.passage - 1)
         for i in order:
             hit = hits[i]
-            citation = cite_quote(by_name[hit.chunk.doc], quoted.quote, hit.chunk.span, widen=None)
+            citation = cite_quote(
+                by_name[hit.chunk.doc], quoted.quote, hit.chunk.span, widen=SENTENCE_END
+            )
             if citation is not None:
                 citations.append(citation)
                 break
     units = " ".join(d.record.unit for d in docs)
     if not citations or not supports(query, result.answer, citations, units):
         return decline(query, "", closest)
+    conflict = _conflict(result.answer, [by_name[c.doc] for c in citations])
+    if conflict is not None:
+        return conflict_decline(query, *conflict)
     return Answer(
         question=query.text,
         answer=result.answer.strip(),
         declined=False,
         citations=citations,
         route="open",
+    )
+
+
+def _passage_text(doc: CitedDoc, text: str, span: tuple[int, int]) -> str:
+    """A passage as the model may read it: planted instructions masked out."""
+    spans = instruction_spans(doc.record)
+    return mask(text, span[0], spans) if spans and text == doc.text[span[0] : span[1]] else text
+
+
+def _conflict(answer: str, docs: Sequence[CitedDoc]) -> tuple[str, CitedDoc, str, Fact] | None:
+    """A figure the answer states for a fact the record has parsed with another value: the
+    model's words ("机关运行经费…共计999万元") against the document's (10.23万元)."""
+    for doc in dict.fromkeys(docs):
+        record = doc.record
+        stated = facts_in_snippet(answer, record.year, record.kind)
+        for key, found in stated.statements.items():
+            fact = record.facts.get(key)
+            if fact is None or fact.value is None:
+                continue
+            for statement in found:
+                difference = abs(Decimal(str(fact.value)) - statement.value)
+                if difference > 2 * statement.half_unit + Decimal("0.01"):
+                    printed = answer[statement.figure_span[0] : statement.figure_span[1]]
+                    return f"{display_name(key)}为{printed}", doc, key, fact
+    return None
+
+
+def conflict_decline(query: Query, claim: str, doc: CitedDoc, key: str, fact: Fact) -> Answer:
+    """A model answer whose figure contradicts the parsed one: declined, both shown."""
+    citation = _fact_citation(doc, fact)
+    where = f"第{fact.page}页" if fact.page else "文件中"
+    return Answer(
+        question=query.text,
+        answer=f"{NOT_FOUND}：模型的回答称“{claim}”，与{where}解析出的{display_name(key)}"
+        f"“{fact.printed}”不一致，不予采用。",
+        declined=True,
+        citations=[citation] if citation is not None else [],
+        route="conflict",
     )
 
 

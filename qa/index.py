@@ -236,12 +236,27 @@ class Index:
         path = self.directory / "docs" / f"{doc_id}.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def add(self, doc_name: str, text: str, record: Record, doc: Document) -> bool:
-        """Index one parsed document; False when it is already indexed unchanged."""
+    def add(
+        self,
+        doc_name: str,
+        text: str,
+        record: Record,
+        doc: Document,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> bool:
+        """Index one parsed document; False when it is already indexed unchanged.
+        ``on_stage`` is told "embed" and "index" as they begin."""
         doc_id = doc_id_for(doc_name, text)
         if self._manifest.entries.get(doc_name, {}).get("id") == doc_id:
             return False
-        self.add_chunks(doc_name, doc_id, text, record, chunk_document(doc, doc_id))
+        chunks = chunk_document(doc, doc_id)
+        heading = f"{record.unit}{record.year or ''}年{record.title}"
+        if on_stage:
+            on_stage("embed")
+        embeddings = self._embed([c.index_text(heading) for c in chunks]) if chunks else None
+        if on_stage:
+            on_stage("index")
+        self.add_chunks(doc_name, doc_id, text, record, chunks, embeddings)
         return True
 
     def add_chunks(
@@ -499,9 +514,11 @@ def index_sources(
     process: Callable[[Any], Processed],
     *,
     on_done: Callable[[Any, str, Record], None] | None = None,
+    on_stage: Callable[[Any, str], None] | None = None,
 ) -> dict[str, int]:
     """Process (the one pipeline) and index each source; a failing document becomes an error
-    record that is reported and counted, and the run goes on."""
+    record that is reported and counted, and the run goes on. ``on_stage(source, stage)`` is
+    told the embed and index stages (the pipeline's own come from ``process``)."""
     counts = {"added": 0, "unchanged": 0, "duplicates": 0, "errors": 0}
     for source in sources:
         result = process(source)
@@ -517,7 +534,8 @@ def index_sources(
             if on_done:
                 on_done(source, f"duplicate:{twin}", record)
             continue
-        added = index.add(record.doc, result.text, record, result.parsed.doc)
+        stage = (lambda s, source=source: on_stage(source, s)) if on_stage else None
+        added = index.add(record.doc, result.text, record, result.parsed.doc, stage)
         counts["added" if added else "unchanged"] += 1
         if on_done:
             on_done(source, "indexed" if added else "unchanged", record)

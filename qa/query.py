@@ -103,3 +103,41 @@ def parse_query(question: str) -> Query:
         wants_change=wants_change,
         compares=compares,
     )
+
+
+FOLLOW_UP_RE = re.compile(
+    r"^(?:那|那么|那末|还有|再问|另外|以及)?(?P<rest>.{1,20}?)(?:呢|怎么样|如何)?[？?。！!]*$"
+)
+INTENT_WORDS_RE = re.compile(
+    r"为什么|为何|原因|多少|几|金额|增减|增加|减少|变化|增长|下降|用于|用途|哪些|什么"
+)
+
+
+def follow_up(question: str, previous: str | None) -> str:
+    """The question a short follow-up stands for, given the one before it in the chat:
+    "那基本支出呢？" after "廊坊市科协2023年项目支出为什么减少？" asks
+    "廊坊市科协2023年基本支出为什么减少？" (the unit, year and what is asked carry over; only
+    the fact changes). A question that names its own unit, year or intent is left alone."""
+    text = question.strip()
+    if not previous:
+        return text
+    before = previous.strip()
+    match = FOLLOW_UP_RE.match(text)
+    new_terms = find_terms(fold(text))
+    old_terms = find_terms(fold(before))
+    if (
+        match is None
+        or not new_terms
+        or not old_terms
+        or YEAR_RE.search(text)
+        or INTENT_WORDS_RE.search(text)
+    ):
+        return text
+    new = fold(match["rest"]).strip()
+    old = old_terms[0]
+    folded = fold(before)
+    start = old.start
+    for scope in ("一般公共预算", "财政拨款"):
+        if folded[:start].endswith(scope):
+            start -= len(scope)  # the old fact's scope goes with it
+    return folded[:start] + new + folded[old.end :]

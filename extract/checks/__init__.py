@@ -12,7 +12,8 @@ printed numbers disagree. Precision first:
 
 The rules live by subject: :mod:`.facts_rules` (sums, changes, percentages, shares,
 repeated statements), :mod:`.table_rules` (totals, hierarchy, row sums, empty tables),
-:mod:`.item_rules` (classification-line paragraphs), :mod:`.identity_rules` (unit, year).
+:mod:`.item_rules` (classification-line paragraphs), :mod:`.identity_rules` (unit, year),
+:mod:`.instruction_rules` (text planted for an AI assistant).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["CheckResult", "Operand", "Status", "grade", "run_checks"]
 def run_checks(doc: Document, facts: Facts) -> list[CheckResult]:
     from budgetlens.extract.checks.facts_rules import fact_checks
     from budgetlens.extract.checks.identity_rules import identity_checks
+    from budgetlens.extract.checks.instruction_rules import instruction_checks
     from budgetlens.extract.checks.item_rules import item_checks
     from budgetlens.extract.checks.table_rules import table_checks
 
@@ -36,4 +38,5 @@ def run_checks(doc: Document, facts: Facts) -> list[CheckResult]:
     for table in doc.tables:
         results += table_checks(doc, table)
     results += identity_checks(doc, facts)
+    results += instruction_checks(doc)
     return results
