@@ -97,7 +97,7 @@ def render_summary(record: Any) -> str:
             lines.append(f"      {check.message}")
         for operand in check.operand_details:
             if operand.span:
-                value = "" if operand.value is None else f"{operand.value}  "
+                value = "" if operand.value is None else f"{_plain(operand.value)}  "
                 page = f"第{operand.page}页 " if operand.page else ""
                 lines.append(
                     f"      - {operand.label or operand.name}: {value}{page}"
@@ -112,6 +112,11 @@ def render_summary(record: Any) -> str:
     return "\n".join(lines)
 
 
+def _plain(value: float) -> str:
+    """2023.0 → 2023, 12.5 → 12.5: a figure as a reader writes it."""
+    return f"{value:.0f}" if float(value).is_integer() else str(value)
+
+
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -119,7 +124,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
     from budgetlens.extract.batch import iter_records, run_batch
     from budgetlens.extract.exports import export_name, write_export
-    from budgetlens.pipeline import process, provenance
+    from budgetlens.pipeline import process, provenance, stage_label
 
     console = Console(stderr=True)
     paths = _inputs(args.paths)
@@ -145,10 +150,18 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             if record is not None and record.error:
                 progress.console.print(f"error: {path.name}: {record.error}")
 
+        def show(path: Path, stage: str) -> None:
+            progress.update(task, description=f"{path.name}：{stage_label(stage)}")
+
+        def one(path: Path) -> Any:
+            return process(
+                path, llm, max_bytes=settings.max_bytes, on_stage=lambda s: show(path, s)
+            )
+
         summary = run_batch(
             paths,
             out_dir,
-            lambda p: process(p, llm, max_bytes=settings.max_bytes),
+            one,
             provenance(llm),
             workers=settings.workers,
             resume=args.resume,
@@ -169,7 +182,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from budgetlens.pipeline import process_document
+    from budgetlens.pipeline import process_document, stage_label
     from budgetlens.qa.index import index_sources
 
     console = Console(stderr=True)
@@ -200,11 +213,20 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
                         f"{path.name}: 与已索引的 {status.split(':', 1)[1]} 内容相同，未重复索引"
                     )
 
+            def show(path: Path, stage: str) -> None:
+                progress.update(task, description=f"{path.name}：{stage_label(stage)}")
+
+            def one(path: Path) -> Any:
+                return process_document(
+                    path, llm, max_bytes=settings.max_bytes, on_stage=lambda s: show(path, s)
+                )
+
             counts = index_sources(
                 index,
                 paths,
-                lambda p: process_document(p, llm, max_bytes=settings.max_bytes),
+                one,
                 on_done=done,
+                on_stage=show,
             )
     for name in args.remove or []:
         if index.remove(name):

@@ -30,7 +30,24 @@ from budgetlens.prompts import load_prompt
 NARRATIVE_PROMPTS = ("reasons", "duties")
 
 StageFn = Callable[[str], None]
-"""``on_stage(stage)`` is told when a stage begins: "load", "parse", "extract"."""
+"""``on_stage(stage)`` is told when a stage begins: "load", "parse", "extract", and, while
+the model reads the sentences that state changes, "extract n/m"."""
+
+
+STAGE_NAMES = {
+    "load": "读取文件",
+    "parse": "解析与核对",
+    "extract": "提取原因、职责等文字",
+    "embed": "生成检索向量",
+    "index": "写入索引",
+}
+
+
+def stage_label(stage: str) -> str:
+    """A stage as a reader names it: "extract 3/10" → "模型阅读第3/10句（提取原因）"."""
+    if stage.startswith("extract "):
+        return f"模型阅读第{stage.removeprefix('extract ')}句（提取原因）"
+    return STAGE_NAMES.get(stage, stage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +111,11 @@ def parse(loaded: LoadedText, name: str) -> ParsedDocument:
     return parse_loaded(loaded, name)
 
 
-def extract(parsed: ParsedDocument, llm: LLM | None) -> Record:
+def extract(parsed: ParsedDocument, llm: LLM | None, on_stage: StageFn | None = None) -> Record:
     """Stage 3: the record, with the narrative read by ``llm`` (cue phrases if None)."""
     before = llm.stats.calls if llm is not None else 0
-    narrative = extract_narrative(parsed, llm)
+    on_sentence = (lambda n, m: on_stage(f"extract {n}/{m}")) if on_stage else None
+    narrative = extract_narrative(parsed, llm, on_sentence)
     parsed.extra_checks.extend(narrative.checks)
     record = build_record(parsed)
     record.reasons = narrative.reasons
@@ -161,7 +179,7 @@ def process_document(
         stage = "extract"
         if on_stage:
             on_stage("extract")
-        record = extract(parsed, llm)
+        record = extract(parsed, llm, on_stage)
     except FatalError:
         raise
     except BudgetLensError as exc:

@@ -12,6 +12,7 @@ compared with the parsed facts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
@@ -142,7 +143,12 @@ def _clip_reason(text: str, span: Span) -> Span | None:
     return (span[0], span[0] + len(body)) if len(body) >= 2 else None
 
 
-def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrative) -> None:
+def extract_reasons(
+    parsed: ParsedDocument,
+    llm: LLM | None,
+    narrative: Narrative,
+    on_sentence: Callable[[int, int], None] | None = None,
+) -> None:
     """Reasons by their cue words first (:mod:`budgetlens.extract.reasons`); the model is
     asked only about the sentences whose changes no cue explains, and only what it copies
     verbatim from them is kept."""
@@ -166,10 +172,14 @@ def extract_reasons(parsed: ParsedDocument, llm: LLM | None, narrative: Narrativ
     explained = {k for k in narrative.reasons}
     explained |= {"change_pct_" + k.removeprefix("change_") for k in narrative.reasons}
     prompt = load_prompt("reasons")
-    for statements in groups.values():
-        statements = [s for s in statements if s.key not in explained]
-        if not statements:
-            continue
+    pending = [
+        kept
+        for statements in groups.values()
+        if (kept := [s for s in statements if s.key not in explained])
+    ]
+    for number, statements in enumerate(pending, 1):
+        if on_sentence is not None:
+            on_sentence(number, len(pending))
         passage = _passage_for(text, statements)
         keys = list(dict.fromkeys(s.key for s in statements))
         found = _reasons_from_model(
@@ -457,10 +467,15 @@ def extract_operating_uses(parsed: ParsedDocument, narrative: Narrative) -> None
             )
 
 
-def extract_narrative(parsed: ParsedDocument, llm: LLM | None) -> Narrative:
-    """All narrative fields of one parsed document; ``llm=None`` uses structure and cues only."""
+def extract_narrative(
+    parsed: ParsedDocument,
+    llm: LLM | None,
+    on_sentence: Callable[[int, int], None] | None = None,
+) -> Narrative:
+    """All narrative fields of one parsed document; ``llm=None`` uses structure and cues only.
+    ``on_sentence(n, m)`` is told before the model reads the n-th of m sentences."""
     narrative = Narrative()
-    extract_reasons(parsed, llm, narrative)
+    extract_reasons(parsed, llm, narrative, on_sentence)
     extract_duties(parsed, llm, narrative)
     extract_institutions(parsed, narrative)
     extract_goals(parsed, narrative)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 pytest.importorskip("gradio", reason="gradio is not installed (pip install gradio)")
 
 from budgetlens.extract.types import Check, Operand, Record
+from budgetlens.llm.fake import FakeLLM
 from budgetlens.qa.index import Index
 from budgetlens.settings import Settings
 from budgetlens.web.app import BudgetLensApp, backend_description, build_app
@@ -35,17 +38,25 @@ def handlers(tmp_path_factory: pytest.TempPathFactory) -> BudgetLensApp:
     target.write_bytes(EXAMPLE.read_bytes())
     hostile = upload / "hostile.txt"
     hostile.write_text(HOSTILE, encoding="utf-8")
-    calls: list[float] = []
-    message = app.upload([str(target), str(hostile)], False, lambda f, desc="": calls.append(f))
-    assert "✓ langfang_kexie_2023_danweiyusuan.txt: indexed" in message, message
-    assert calls[-1] == 1.0
+    calls: list[tuple[float, str]] = []
+    message = app.upload(
+        [str(target), str(hostile)], False, lambda f, desc="": calls.append((f, desc))
+    )
+    assert "✓ langfang_kexie_2023_danweiyusuan.txt: 已索引" in message, message
+    assert calls[-1] == (1.0, "完成")
+    # progress by stage, each named, for each file in turn
+    stages = [desc for _, desc in calls if desc.startswith("langfang")]
+    assert [s.split("：")[-1] for s in stages] == [
+        "读取文件", "解析与核对", "提取原因、职责等文字", "生成检索向量", "写入索引",
+    ]  # fmt: skip
+    assert [f for f, _ in calls] == sorted(f for f, _ in calls)
     return app
 
 
 def test_upload_lists_the_document_with_unit_year_kind(handlers: BudgetLensApp) -> None:
     rows = {row[0]: row for row in handlers.documents_table()}
     _name, unit, year, kind = rows["langfang_kexie_2023_danweiyusuan.txt"]
-    assert "廊坊" in unit and year == 2023 and kind == "budget"
+    assert "廊坊" in unit and year == 2023 and kind == "预算"
 
 
 def test_reupload_is_unchanged_and_wrong_type_is_refused(
@@ -53,11 +64,11 @@ def test_reupload_is_unchanged_and_wrong_type_is_refused(
 ) -> None:
     again = tmp_path / EXAMPLE.name
     again.write_bytes(EXAMPLE.read_bytes())
-    assert "unchanged" in handlers.upload([str(again)])
+    assert "未改变" in handlers.upload([str(again)])
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ\x00")
-    assert "unsupported type" in handlers.upload(str(exe))
-    assert handlers.upload(None) == "No file chosen."
+    assert "不支持的文件类型" in handlers.upload(str(exe))
+    assert handlers.upload(None) == "没有选择文件。"
 
 
 def test_over_the_size_limit_is_rejected_with_a_clear_message(
@@ -66,7 +77,7 @@ def test_over_the_size_limit_is_rejected_with_a_clear_message(
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * (1024 * 1024 + 10))
     message = handlers.upload([str(big)])
-    assert message.startswith("✗ big.txt") and "over the 1 MB limit" in message
+    assert message.startswith("✗ big.txt") and "超过 1 MB 的上限" in message
     assert "big.txt" not in handlers.doc_names()
 
 
@@ -98,7 +109,7 @@ def test_record_view_escapes_document_text(handlers: BudgetLensApp) -> None:
     assert "<script>" not in view
     assert facts
     langfang, langfang_facts = handlers.record_view("langfang_kexie_2023_danweiyusuan.txt")
-    assert "bl-badge bl-pass" in langfang
+    assert "bl-badge bl-pass" in langfang and ">通过<" in langfang
     assert any("144.13" in str(row[2]) for row in langfang_facts)
     assert any(row[0] == "人员经费" and row[2] == "451.60万元" for row in langfang_facts)
 
@@ -144,7 +155,11 @@ def test_remove_drops_the_document(tmp_path: Path) -> None:
     doc.write_text(HOSTILE, encoding="utf-8")
     app.upload([str(doc)])
     assert app.doc_names() == ["d.txt"]
-    assert app.remove("d.txt") == "removed d.txt" and app.doc_names() == []
+    assert "确认删除" in app.remove("d.txt", confirmed=False) and app.doc_names() == ["d.txt"]
+    exported = app.export_record("d.txt", "csv")
+    assert exported is not None and Path(exported).exists()
+    assert app.remove("d.txt", confirmed=True).startswith("已删除 d.txt")
+    assert app.doc_names() == [] and not Path(exported).exists()  # its exports went too
 
 
 def test_build_app_returns_blocks(tmp_path: Path) -> None:
@@ -154,3 +169,58 @@ def test_build_app_returns_blocks(tmp_path: Path) -> None:
     demo = build_app(settings, Index(settings.index_dir), None)
     assert isinstance(demo, gr.Blocks)
     assert "http://127.0.0.1:9/v1" in backend_description(settings)
+
+
+def test_chat_text_is_escaped_and_never_markup(handlers: BudgetLensApp) -> None:
+    from budgetlens.web.views import chat_text
+
+    shown = chat_text(
+        '见[官网](http://evil.example/x) <img src="http://evil.example/p.png">\n下一行'
+    )
+    assert "<img" not in shown and "&lt;img" in shown and "<br>" in shown
+    history, _labels, _cites = handlers.chat("<b>项目支出</b>为什么减少？", [])
+    assert history[0]["content"] == "&lt;b&gt;项目支出&lt;/b&gt;为什么减少？"
+
+
+def test_a_follow_up_keeps_the_unit_year_and_question(handlers: BudgetLensApp) -> None:
+    first = "廊坊市科协2023年项目支出是多少？"
+    history, _labels, cites = handlers.chat(first, [], [])
+    assert "项目支出" in history[-1]["content"]
+    history, _labels, cites = handlers.chat("那基本支出呢？", history, [first])
+    assert "基本支出" in history[-1]["content"] and "504.58" in history[-1]["content"]
+    assert cites and cites[0]["doc"].startswith("langfang")
+
+
+class SlowModel(FakeLLM):
+    """The scripted model, answering after a pause: what another user's question waits behind."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__([{"found": False, "answer": "文件中没有找到相关信息", "citations": []}])
+        self.seconds = seconds
+        self.started = threading.Event()
+
+    def structured(self, request, response_model, *, context=None, max_retries=1):  # type: ignore[no-untyped-def]
+        self.started.set()
+        time.sleep(self.seconds)
+        return super().structured(request, response_model, context=context, max_retries=max_retries)
+
+
+def test_a_record_answer_does_not_wait_behind_a_model_answer(handlers: BudgetLensApp) -> None:
+    slow = SlowModel(3.0)
+    app = BudgetLensApp(handlers.settings, handlers.index, slow)  # type: ignore[arg-type]
+    steps: list[str] = []
+    model_question = threading.Thread(
+        target=lambda: steps.extend(
+            h[-1]["content"] for h, _, _ in app.chat_stream("廊坊市科协有几个党支部委员？", [])
+        )
+    )
+    model_question.start()
+    assert slow.started.wait(10)
+    started = time.perf_counter()
+    history, _labels, _cites = app.chat("廊坊市科协2023年项目支出是多少？", [])
+    waited = time.perf_counter() - started
+    model_question.join(20)
+    assert "项目支出" in history[-1]["content"]
+    assert waited < 2.0  # the record answer did not queue behind the model's 3 s
+    assert any("模型正在阅读" in step for step in steps)  # the first shows what it is doing
+    assert "没有找到" in steps[-1]

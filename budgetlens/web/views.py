@@ -10,16 +10,19 @@ import html
 from typing import Any
 
 from budgetlens.extract.types import Answer, Citation, Record
+from budgetlens.pipeline import stage_label
 
 __all__ = [
     "CSS",
     "SCROLL_TO_CITE_JS",
+    "chat_text",
     "chip_label",
     "citation_footer",
     "documents_rows",
     "fact_rows",
     "record_html",
     "source_html",
+    "stage_label",
 ]
 
 # Run after the source panel is updated (event listener ``js=``): inline <script> in gr.HTML
@@ -42,11 +45,33 @@ CSS = """
 .bl-rounding { background: #f08c00; } .bl-deferred { background: #868e96; }
 .bl-checks td, .bl-checks th { padding: 3px 6px; vertical-align: top; text-align: left; }
 .bl-operands { margin: 2px 0 6px 18px; color: #444; font-size: 13px; }
+/* phone width: wide tables scroll inside their own box, the page never does */
+.bl-scroll, #documents, #facts { max-width: 100%; overflow-x: auto; }
+.gradio-container { max-width: 100vw !important; overflow-x: hidden; }
+#documents table, #facts table { min-width: 0; }
 """
 
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def chat_text(text: str) -> str:
+    """A chat message as the page shows it: escaped, line breaks kept, nothing else. The
+    chat does not render Markdown, so a link, an image or a script that a document (or the
+    model, quoting one) contains is shown as the characters it is made of and never fetched
+    or run."""
+    return esc(text).replace("\n", "<br>")
+
+
+STATUS_ZH = {"pass": "通过", "fail": "不一致", "rounding": "舍入差异", "deferred": "无法核对"}
+STATUS_EXPLAINED = {
+    "pass": "数字完全相符",
+    "fail": "文件中的数字相互矛盾，请看下面列出的各处原文",
+    "rounding": "相差不超过数字本身的舍入（或截尾），不算矛盾",
+    "deferred": "缺少某个数字或口径不同，无法核对（不作猜测）",
+}
+KIND_ZH = {"budget": "预算", "final_account": "决算"}
 
 
 def chip_label(number: int, citation: Citation) -> str:
@@ -88,7 +113,12 @@ def source_html(text: str, span: tuple[int, int] | list[int] | None, doc_name: s
 def documents_rows(manifest: dict[str, dict[str, Any]]) -> list[list[Any]]:
     """Rows for the documents table: name, unit, year, kind."""
     return [
-        [name, entry.get("unit") or "", entry.get("year") or "", entry.get("kind") or ""]
+        [
+            name,
+            entry.get("unit") or "",
+            entry.get("year") or "",
+            KIND_ZH.get(entry.get("kind") or "", entry.get("kind") or ""),
+        ]
         for name, entry in sorted(manifest.items())
     ]
 
@@ -102,7 +132,9 @@ def fact_rows(record: Record) -> list[list[Any]]:
 
 
 def _badge(status: str) -> str:
-    return f'<span class="bl-badge bl-{esc(status)}">{esc(status)}</span>'
+    label = STATUS_ZH.get(status, status)
+    tip = STATUS_EXPLAINED.get(status, "")
+    return f'<span class="bl-badge bl-{esc(status)}" title="{esc(tip)}">{esc(label)}</span>'
 
 
 def _operands(check: Any) -> str:
@@ -130,14 +162,17 @@ def record_html(record: Record) -> str:
             f"<br><small>{esc(check.message)}</small>{detail}</td>"
             f"<td>{esc(check.expected)}</td><td>{esc(check.actual)}</td></tr>"
         )
-    summary = " · ".join(f"{_badge(s)} {n}" for s, n in sorted(counts.items()))
+    order = ("fail", "rounding", "deferred", "pass")
+    summary = " · ".join(f"{_badge(s)} {counts[s]}" for s in order if s in counts)
+    legend = "；".join(f"{STATUS_ZH[s]}：{STATUS_EXPLAINED[s]}" for s in order)
+    kind = KIND_ZH.get(record.kind or "", record.kind or "")
     head = (
-        f"<h3>{esc(record.unit)} · {esc(record.year)} · "
-        f"{esc(record.kind)} · {esc(record.scope)}</h3>"
-        f"<p>{esc(record.title)}</p><p>checks: {summary or 'none'}</p>"
+        f"<h3>{esc(record.unit)} · {esc(record.year)} · {esc(kind)} · {esc(record.scope)}</h3>"
+        f"<p>{esc(record.title)}</p><p>核对结果：{summary or '无'}</p>"
+        f'<p class="bl-legend"><small>{esc(legend)}</small></p>'
     )
     table = (
-        '<table class="bl-checks"><tr><th>status</th><th>check</th><th>expected</th>'
-        f"<th>actual</th></tr>{''.join(rows)}</table>"
+        '<div class="bl-scroll"><table class="bl-checks"><tr><th>结果</th><th>核对项</th>'
+        f"<th>文中数字</th><th>推算</th></tr>{''.join(rows)}</table></div>"
     )
     return head + table
