@@ -112,6 +112,35 @@ def render_summary(record: Any) -> str:
     return "\n".join(lines)
 
 
+class StageProgress:
+    """A progress bar over documents whose description names the stage each is in
+    (读取文件 → 解析与核对 → 模型阅读第n/m句 → 生成检索向量 → 写入索引)."""
+
+    def __init__(self, console: Any, title: str, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn(f"[bold]{title}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+        )
+        self.task = self.progress.add_task("", total=total)
+
+    def show(self, path: Path, stage: str) -> None:
+        from budgetlens.pipeline import stage_label
+
+        self.progress.update(self.task, description=f"{path.name}：{stage_label(stage)}")
+
+    def __enter__(self) -> StageProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+
 def _plain(value: float) -> str:
     """2023.0 → 2023, 12.5 → 12.5: a figure as a reader writes it."""
     return f"{value:.0f}" if float(value).is_integer() else str(value)
@@ -119,12 +148,11 @@ def _plain(value: float) -> str:
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
     from budgetlens.extract.batch import iter_records, run_batch
     from budgetlens.extract.exports import export_name, write_export
-    from budgetlens.pipeline import process, provenance, stage_label
+    from budgetlens.pipeline import process, provenance
 
     console = Console(stderr=True)
     paths = _inputs(args.paths)
@@ -133,25 +161,14 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.ExitStack() as stack:
         if llm is not None:
             stack.callback(llm.close)
-        progress = stack.enter_context(
-            Progress(
-                TextColumn("[bold]extract"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.description}"),
-                console=console,
-            )
-        )
-        task = progress.add_task("", total=len(paths))
+        bar = stack.enter_context(StageProgress(console, "extract", len(paths)))
+        progress, task, show = bar.progress, bar.task, bar.show
 
         def done(path: Path, record: Any) -> None:
             note = "沿用" if record is None else ("出错" if record.error else "完成")
             progress.update(task, advance=1, description=f"{path.name}（{note}）")
             if record is not None and record.error:
                 progress.console.print(f"error: {path.name}: {record.error}")
-
-        def show(path: Path, stage: str) -> None:
-            progress.update(task, description=f"{path.name}：{stage_label(stage)}")
 
         def one(path: Path) -> Any:
             return process(
@@ -180,9 +197,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from budgetlens.pipeline import process_document, stage_label
+    from budgetlens.pipeline import process_document
     from budgetlens.qa.index import index_sources
 
     console = Console(stderr=True)
@@ -195,14 +211,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.ExitStack() as stack:
         if llm is not None:
             stack.callback(llm.close)
-        with Progress(
-            TextColumn("[bold]index"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-        ) as progress:
-            task = progress.add_task("", total=len(paths))
+        with StageProgress(console, "index", len(paths)) as bar:
+            progress, task, show = bar.progress, bar.task, bar.show
 
             def done(path: Path, status: str, record: Any) -> None:
                 progress.update(task, advance=1, description=f"{path.name} ({status})")
@@ -212,9 +222,6 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
                     progress.console.print(
                         f"{path.name}: 与已索引的 {status.split(':', 1)[1]} 内容相同，未重复索引"
                     )
-
-            def show(path: Path, stage: str) -> None:
-                progress.update(task, description=f"{path.name}：{stage_label(stage)}")
 
             def one(path: Path) -> Any:
                 return process_document(
