@@ -18,17 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from budgetlens.errors import BudgetLensError, ConfigError
+from budgetlens.extract.lexicon import KIND_NAMES, STATUS_NAMES
 from budgetlens.settings import Settings, add_setting_flags, settings_from_args
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE, EXIT_DECLINED = 0, 1, 2, 3
 
-STATUS_MARK = {
-    "fail": "✗ 不一致",
-    "rounding": "≈ 舍入差异",
-    "deferred": "… 无法核对",
-    "pass": "✓ 通过",
-}
-KIND_ZH = {"budget": "预算", "final_account": "决算"}
+_MARKS = {"fail": "✗", "rounding": "≈", "deferred": "…", "pass": "✓"}
+STATUS_MARK = {status: f"{mark} {STATUS_NAMES[status]}" for status, mark in _MARKS.items()}
+KIND_ZH = KIND_NAMES
 
 
 def _inputs(paths: Sequence[str]) -> list[Path]:

@@ -15,12 +15,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from budgetlens.extract.lexicon import display_name
+from budgetlens.extract.lexicon import KIND_NAMES, STATUS_NAMES, display_name
 from budgetlens.extract.types import Record
 
 FORMATS = ("jsonl", "csv", "xlsx")
-STATUS_ZH = {"pass": "通过", "fail": "不一致", "rounding": "舍入差异", "deferred": "无法核对"}
-KIND_ZH = {"budget": "预算", "final_account": "决算"}
 
 FACT_COLUMNS = [
     ("文件", "doc"),
@@ -89,7 +87,7 @@ def fact_rows(record: Record) -> Iterator[list[Any]]:
             record.path,
             record.unit,
             record.year,
-            KIND_ZH.get(record.kind or "", ""),
+            KIND_NAMES.get(record.kind or "", ""),
             fact.label or display_name(key),
             key,
             _printed_number(fact.printed),
@@ -122,7 +120,7 @@ def check_rows(record: Record) -> Iterator[list[Any]]:
             record.doc,
             check.rule_zh or check.rule,
             check.rule,
-            STATUS_ZH.get(check.status, check.status),
+            STATUS_NAMES.get(check.status, check.status),
             check.message,
             check.expected,
             check.actual,

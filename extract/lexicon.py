@@ -347,3 +347,15 @@ def match_table_label(cell: str) -> tuple[str, ...] | None:
             if candidate and pattern.fullmatch(candidate):
                 return keys
     return None
+
+
+# --- names a reader sees for the record's own words ---------------------------------------
+
+STATUS_NAMES = {"pass": "通过", "fail": "不一致", "rounding": "舍入差异", "deferred": "无法核对"}
+STATUS_EXPLAINED = {
+    "pass": "数字完全相符",
+    "fail": "文件中的数字相互矛盾，请看下面列出的各处原文",
+    "rounding": "相差不超过数字本身的舍入（或截尾），不算矛盾",
+    "deferred": "缺少某个数字或口径不同，无法核对（不作猜测）",
+}
+KIND_NAMES = {"budget": "预算", "final_account": "决算"}

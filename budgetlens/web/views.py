@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from budgetlens.extract.lexicon import KIND_NAMES, STATUS_EXPLAINED, STATUS_NAMES
 from budgetlens.extract.types import Answer, Citation, Record
 from budgetlens.pipeline import stage_label
 
@@ -64,14 +65,7 @@ def chat_text(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-STATUS_ZH = {"pass": "通过", "fail": "不一致", "rounding": "舍入差异", "deferred": "无法核对"}
-STATUS_EXPLAINED = {
-    "pass": "数字完全相符",
-    "fail": "文件中的数字相互矛盾，请看下面列出的各处原文",
-    "rounding": "相差不超过数字本身的舍入（或截尾），不算矛盾",
-    "deferred": "缺少某个数字或口径不同，无法核对（不作猜测）",
-}
-KIND_ZH = {"budget": "预算", "final_account": "决算"}
+STATUS_ZH, KIND_ZH = STATUS_NAMES, KIND_NAMES
 
 
 def chip_label(number: int, citation: Citation) -> str:
