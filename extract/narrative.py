@@ -111,11 +111,23 @@ class ChangeReasons(BaseModel):
         problems = [
             f"第{i + 1}项「{value}」不是原文中的连续文字，请逐字复制原文，或填空字符串"
             for i, value in enumerate(self.reasons)
-            if value.strip() and grounder.ground(value, context["window"]) is None
+            if value.strip()
+            and grounder.ground(without_added_cue(value), context["window"]) is None
         ]
         if problems:
             raise ValueError("；".join(problems))
         return self
+
+
+ADDED_CUE_RE = re.compile(
+    r"^(?:主要原因是|主要是由于|主要是因为|主要是|主要为|原因是|由于|因为)[:：]?"
+)
+
+
+def without_added_cue(value: str) -> str:
+    """A model's reason without a cue word it put in front ("主要是…" where the source has no
+    cue): what is left must still be verbatim in the source."""
+    return ADDED_CUE_RE.sub("", value.strip()) or value
 
 
 def _reason_reach(text: str, after: int, passage: Span, figure_starts: list[int]) -> Span:
@@ -223,6 +235,7 @@ def _reasons_from_model(
     found: dict[str, GroundedText] = {}
     figures = {s.key: s.figure_span for s in statements}
     for key, value in zip(keys, answer.reasons, strict=True):
+        value = without_added_cue(value) if grounder.ground(value, passage) is None else value
         grounded = grounder.ground(value, passage) if value.strip() else None
         if grounded is None:
             continue

@@ -178,3 +178,12 @@ def test_a_fuzzy_quote_says_how_it_was_matched() -> None:
     (reason,) = narrative.reasons["change_expenditure_project"]
     assert reason.match == "fuzzy" and reason.score < 1
     assert DOC[reason.span[0] : reason.span[1]] == reason.text
+
+
+def test_a_cue_word_the_model_put_in_front_is_dropped_not_the_reason() -> None:
+    llm = FakeLLM([{"reasons": ["主要是因新增编制人员", "主要是受到高标准农田建设项目完工的影响"]}])
+    narrative = reasons_only(parsed_doc(), llm)
+    assert len(llm.calls) == 1  # accepted without a re-ask: the rest is verbatim
+    assert [r.text for r in narrative.reasons["change_expenditure_basic"]] == ["因新增编制人员"]
+    invented = FakeLLM([{"reasons": ["主要是人员工资普调", ""]}] * 2)
+    assert "change_expenditure_basic" not in reasons_only(parsed_doc(), invented).reasons
