@@ -25,7 +25,6 @@ EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE, EXIT_DECLINED = 0, 1, 2, 3
 
 _MARKS = {"fail": "✗", "rounding": "≈", "deferred": "…", "pass": "✓"}
 STATUS_MARK = {status: f"{mark} {STATUS_NAMES[status]}" for status, mark in _MARKS.items()}
-KIND_ZH = KIND_NAMES
 
 
 def _inputs(paths: Sequence[str]) -> list[Path]:
@@ -77,7 +76,7 @@ def render_summary(record: Any) -> str:
     """A readable report: identity, failed checks first (with operands), then the facts."""
     lines = [
         f"{record.doc}: {record.unit or '(未找到单位)'} · {record.year or '?'} · "
-        f"{KIND_ZH.get(record.kind or '', '?')} · {record.scope or ''}",
+        f"{KIND_NAMES.get(record.kind or '', '?')} · {record.scope or ''}",
     ]
     counts: dict[str, int] = {}
     for check in record.checks:

@@ -65,9 +65,6 @@ def chat_text(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-STATUS_ZH, KIND_ZH = STATUS_NAMES, KIND_NAMES
-
-
 def chip_label(number: int, citation: Citation) -> str:
     """One chip: number, verified mark, document, page and a short quote."""
     quote = citation.quote.replace("\n", " ")
@@ -111,7 +108,7 @@ def documents_rows(manifest: dict[str, dict[str, Any]]) -> list[list[Any]]:
             name,
             entry.get("unit") or "",
             entry.get("year") or "",
-            KIND_ZH.get(entry.get("kind") or "", entry.get("kind") or ""),
+            KIND_NAMES.get(entry.get("kind") or "", entry.get("kind") or ""),
         ]
         for name, entry in sorted(manifest.items())
     ]
@@ -126,7 +123,7 @@ def fact_rows(record: Record) -> list[list[Any]]:
 
 
 def _badge(status: str) -> str:
-    label = STATUS_ZH.get(status, status)
+    label = STATUS_NAMES.get(status, status)
     tip = STATUS_EXPLAINED.get(status, "")
     return f'<span class="bl-badge bl-{esc(status)}" title="{esc(tip)}">{esc(label)}</span>'
 
@@ -158,8 +155,8 @@ def record_html(record: Record) -> str:
         )
     order = ("fail", "rounding", "deferred", "pass")
     summary = " · ".join(f"{_badge(s)} {counts[s]}" for s in order if s in counts)
-    legend = "；".join(f"{STATUS_ZH[s]}：{STATUS_EXPLAINED[s]}" for s in order)
-    kind = KIND_ZH.get(record.kind or "", record.kind or "")
+    legend = "；".join(f"{STATUS_NAMES[s]}：{STATUS_EXPLAINED[s]}" for s in order)
+    kind = KIND_NAMES.get(record.kind or "", record.kind or "")
     head = (
         f"<h3>{esc(record.unit)} · {esc(record.year)} · {esc(kind)} · {esc(record.scope)}</h3>"
         f"<p>{esc(record.title)}</p><p>核对结果：{summary or '无'}</p>"

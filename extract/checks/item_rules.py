@@ -26,12 +26,6 @@ def _operand(doc: Document, name: str, part: tuple[Decimal, Decimal, tuple[int, 
     return Operand(name, part[0], part[2], doc.quote(part[2]))
 
 
-def _short(name: str) -> str:
-    return (
-        name.rsplit("）", 2)[-2].split("（")[-2] if "（" in name and name.count("）") >= 2 else name
-    )
-
-
 def item_checks(doc: Document, facts: Facts) -> list[CheckResult]:
     results = []
     lines = _classified_lines(doc)

@@ -202,7 +202,7 @@ def _part_groups(table: Table, columns: list[Column]) -> list[tuple[int, list[in
     (“三公”经费/合计 = 因公出国 + 公务接待费 + 公务用车购置及运行费/小计). A group whose parts
     cannot all be placed is not checked."""
     amounts = [c for c in columns if c.kind == "amount"]
-    paths = {c.index: _split_path(_compact_header(table, c.index)) for c in amounts}
+    paths = {c.index: _split_path(c.header) for c in amounts}  # headers already compacted
     groups = []
     for column in amounts:
         path, basis = paths[column.index]
@@ -238,11 +238,6 @@ def _part_groups(table: Table, columns: list[Column]) -> list[tuple[int, list[in
         if len(parts) >= 2:
             groups.append((column.index, sorted(parts)))
     return groups
-
-
-def _compact_header(table: Table, index: int) -> str:
-    header = table.columns[index] if index < len(table.columns) else ""
-    return re.sub(r"\s+", "", fold(header))
 
 
 def _row_checks(
