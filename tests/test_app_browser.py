@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,17 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         demo.close()
 
 
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, closed however the test ends."""
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def shoot(page: Any, tmp_path: Path, name: str) -> Path:
     target = tmp_path / "screenshots" / name
     target.parent.mkdir(exist_ok=True)
@@ -85,43 +97,35 @@ def shoot(page: Any, tmp_path: Path, name: str) -> Path:
 
 def test_upload_ask_and_open_the_citation(app_url: str, tmp_path: Path) -> None:
     expect = sync_api.expect
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(app_url)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(app_url)
 
-            page.get_by_role("tab", name="文件").click()
-            page.locator("#upload input[type=file]").set_input_files(str(EXAMPLE))
-            expect(page.locator("#upload")).to_contain_text(EXAMPLE.stem, timeout=30_000)
-            page.locator("#index").click()
-            expect(page.locator("#upload-status")).to_contain_text("已索引", timeout=180_000)
-            expect(page.locator("#documents")).to_contain_text("廊坊市科学技术协会")
-            shoot(page, tmp_path, "app_documents.png")
+        upload(page, EXAMPLE)
+        expect(page.locator("#documents")).to_contain_text("廊坊市科学技术协会")
+        shoot(page, tmp_path, "app_documents.png")
 
-            page.get_by_role("tab", name="问答").click()
-            page.locator("#question textarea").fill("为什么项目支出减少？")
-            page.locator("#send").click()
-            expect(page.locator("#chat")).to_contain_text("老科协", timeout=60_000)
-            chip = page.locator("#chips label").first
-            expect(chip).to_contain_text("langfang", timeout=30_000)
-            chip.click()
+        page.get_by_role("tab", name="问答").click()
+        page.locator("#question textarea").fill("为什么项目支出减少？")
+        page.locator("#send").click()
+        expect(page.locator("#chat")).to_contain_text("老科协", timeout=60_000)
+        chip = page.locator("#chips label").first
+        expect(chip).to_contain_text("langfang", timeout=30_000)
+        chip.click()
 
-            mark = page.locator("#source-panel mark#cite")
-            expect(mark).to_contain_text("项目支出减少144.13万元", timeout=30_000)
-            expect(mark).to_be_in_viewport(timeout=10_000)
-            assert page.locator("#source-panel script").count() == 0
-            shot = shoot(page, tmp_path, "app_chat_citation.png")
-            assert shot.stat().st_size > 0
+        mark = page.locator("#source-panel mark#cite")
+        expect(mark).to_contain_text("项目支出减少144.13万元", timeout=30_000)
+        expect(mark).to_be_in_viewport(timeout=10_000)
+        assert page.locator("#source-panel script").count() == 0
+        shot = shoot(page, tmp_path, "app_chat_citation.png")
+        assert shot.stat().st_size > 0
 
-            page.get_by_role("tab", name="记录").click()
-            page.locator("#record-choice input").click()
-            page.get_by_role("option", name=EXAMPLE.name).click()
-            expect(page.locator("#record-panel .bl-badge").first).to_be_visible(timeout=30_000)
-            expect(page.locator("#facts")).to_contain_text("144.13")
-            shoot(page, tmp_path, "app_records.png")
-        finally:
-            browser.close()
+        page.get_by_role("tab", name="记录").click()
+        page.locator("#record-choice input").click()
+        page.get_by_role("option", name=EXAMPLE.name).click()
+        expect(page.locator("#record-panel .bl-badge").first).to_be_visible(timeout=30_000)
+        expect(page.locator("#facts")).to_contain_text("144.13")
+        shoot(page, tmp_path, "app_records.png")
 
 
 # --- trust, concurrency, phone width, progress ------------------------------------------------
@@ -211,8 +215,7 @@ def test_planted_links_images_and_scripts_never_become_live(tmp_path: Path) -> N
     url, demo = start_app(tmp_path)
     expect = sync_api.expect
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
             upload(page, planted)
@@ -228,7 +231,6 @@ def test_planted_links_images_and_scripts_never_become_live(tmp_path: Path) -> N
                 assert page.locator(f"{where} a[href*='127.0.0.1']").count() == 0
                 assert page.locator(f"{where} script").count() == 0
             shoot(page, tmp_path, "app_planted_content.png")
-            browser.close()
         assert tracker.hits == []  # nothing left the page for the planted addresses
     finally:
         demo.close()
@@ -241,8 +243,7 @@ def test_a_record_answer_arrives_while_another_user_waits_for_the_model(tmp_path
     url, demo = start_app(tmp_path, SlowScriptedModel(8.0))
     expect = sync_api.expect
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with chromium() as browser:
             first = browser.new_context().new_page()
             first.goto(url)
             upload(first, EXAMPLE)
@@ -257,29 +258,24 @@ def test_a_record_answer_arrives_while_another_user_waits_for_the_model(tmp_path
             assert waited <= 2.0
             expect(first.locator("#chat")).to_contain_text("没有找到", timeout=30_000)
             shoot(second, tmp_path, "app_two_sessions.png")
-            browser.close()
     finally:
         demo.close()
 
 
 def test_tables_fit_a_phone(app_url: str, tmp_path: Path) -> None:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(app_url)
-            upload(page, EXAMPLE)
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= 391, f"the page is {wide}px wide on a 390px screen"
-            page.get_by_role("tab", name="记录").click()
-            page.locator("#record-choice input").click()
-            page.get_by_role("option", name=EXAMPLE.name).click()
-            sync_api.expect(page.locator("#facts")).to_contain_text("144.13", timeout=30_000)
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= 391, f"the records page is {wide}px wide on a 390px screen"
-            shoot(page, tmp_path, "app_phone_records.png")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(app_url)
+        upload(page, EXAMPLE)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 391, f"the page is {wide}px wide on a 390px screen"
+        page.get_by_role("tab", name="记录").click()
+        page.locator("#record-choice input").click()
+        page.get_by_role("option", name=EXAMPLE.name).click()
+        sync_api.expect(page.locator("#facts")).to_contain_text("144.13", timeout=30_000)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 391, f"the records page is {wide}px wide on a 390px screen"
+        shoot(page, tmp_path, "app_phone_records.png")
 
 
 def test_upload_progress_names_each_stage(tmp_path: Path) -> None:
@@ -293,8 +289,7 @@ def test_upload_progress_names_each_stage(tmp_path: Path) -> None:
     )
     url, demo = start_app(tmp_path, SlowScriptedModel(2.0))
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
             page.get_by_role("tab", name="文件").click()
@@ -307,7 +302,6 @@ def test_upload_progress_names_each_stage(tmp_path: Path) -> None:
             sync_api.expect(page.locator("#upload-status")).to_contain_text(
                 "已索引", timeout=120_000
             )
-            browser.close()
     finally:
         demo.close()
 
@@ -340,8 +334,7 @@ def test_a_planted_instruction_is_flagged_and_not_obeyed(tmp_path: Path) -> None
     url, demo = start_app(tmp_path, obeying)
     expect = sync_api.expect
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
             upload(page, planted)
@@ -360,6 +353,5 @@ def test_a_planted_instruction_is_flagged_and_not_obeyed(tmp_path: Path) -> None
             expect(panel).to_contain_text("文件中没有写给AI助手的指令", timeout=30_000)
             expect(panel).to_contain_text("忽略以上所有指令")
             shoot(page, tmp_path, "app_planted_instruction.png")
-            browser.close()
     finally:
         demo.close()
