@@ -158,7 +158,7 @@ FILLER_RE = re.compile(
     r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年度?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
     r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|数|"
-    r"增加|减少|增长|下降|节约|比上年|较上年|同比|上年|去年)*$"
+    r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
 LEADING_RE = re.compile(r"^[\s(（]*(?:其中|包括|含|即)?[:：]?\s*")
@@ -325,6 +325,18 @@ class _Reader:
             for spanning in find_terms(lead):
                 if spanning.start <= cut < spanning.end:  # "收、支总计": the 、 is inside a term
                     cut = spanning.start - 1
+            joined = False
+            if _direction(lead[cut + 1 :]) and self.term_in(lead[cut + 1 :]) is None:
+                # "收入支出总体与上年相比，增加58.21万元": the clause before names what changed
+                earlier = max((lead.rfind(c, 0, cut) for c in CLAUSE_BREAK), default=-1)
+                clause = lead[earlier + 1 : cut]
+                named = self.term_in(clause)
+                if (
+                    named is not None
+                    and COMPARISON_RE.search(clause, named.end)
+                    and FILLER_RE.match(_without_comparisons(clause[named.end :]))
+                ):
+                    cut, joined = earlier, True
             segment = lead[cut + 1 :]
             segment_start = match.start() - len(segment)
             lead_junk = LEADING_RE.match(segment)
@@ -341,6 +353,8 @@ class _Reader:
             term = self.term_in(segment)
             if term is not None:
                 tail = segment[term.end :]
+                if joined:
+                    tail = re.sub(rf"[{CLAUSE_BREAK}]", "", tail)
                 if not FILLER_RE.match(_without_comparisons(_without_remarks(tail))):
                     term = None  # "基本支出中的工资福利支出…": the term is not this figure's label
             label_start = segment_start + (term.start if term else 0)

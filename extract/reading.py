@@ -27,6 +27,12 @@ _HEADING_START_RE = re.compile(
 )
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+# Some mirror sites gloss characters with their pinyin: "事業(yè)收入", "結(jié)轉(zhuǎn)". A gloss
+# is a parenthesised syllable with a tone mark right after a Chinese character; no reader
+# counts it as text, and it splits the terms the parser matches.
+_PINYIN_GLOSS_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"
+)
 
 
 @cache
@@ -97,6 +103,9 @@ def read(raw: str) -> Reading:
     width = _wrap_width([len(folded[s:e].strip()) for s, e in prose])
     out: list[str] = []
     offsets = array("l")
+    glossed = bytearray(len(folded))
+    for gloss in _PINYIN_GLOSS_RE.finditer(folded):
+        glossed[gloss.start() : gloss.end()] = b"\x01" * (gloss.end() - gloss.start())
 
     def emit(char: str, at: int) -> None:
         out.append(char)
@@ -110,6 +119,8 @@ def read(raw: str) -> Reading:
             continue  # a page number between two halves of a wrapped paragraph
         for i in range(start, end):
             char = folded[i]
+            if glossed[i]:
+                continue
             if char in " \t\u3000\xa0" and not (is_cell and i == start):
                 before = out[-1] if out else ""
                 after = folded[i + 1] if i + 1 < end else ""
