@@ -30,6 +30,7 @@ from budgetlens.extract.lexicon import (
     SCOPED,
     THREE_PUBLIC_PARTS,
     UNDATED_KEYS,
+    VEHICLE_CONTEXT_RE,
     Term,
     find_terms,
     is_bare_total,
@@ -214,6 +215,7 @@ class _Reader:
         self.year = doc.meta.year
         self.final = doc.meta.kind == "final_account"
         self.sentence_id = 0
+        self.sentence_span = (0, 0)  # the sentence being read, in the view
         self.paragraph_start = 0
         self.paragraph_scope: str | None = None  # the scope of the paragraph's first total
         self.topic: _Subject | None = None  # the first fact a paragraph states
@@ -292,6 +294,7 @@ class _Reader:
 
     def sentence(self, start: int, end: int, heading_scope: str | None) -> None:
         text = self.view.text
+        self.sentence_span = (start, end)
         subject: _Subject | None = None
         # the scope of the first total the sentence names; else of the paragraph's; else the
         # whole the sentence measures its parts against ("…，占一般公共预算支出的84.06%")
@@ -330,11 +333,11 @@ class _Reader:
                 # "收入支出总体与上年相比，增加58.21万元": the clause before names what changed
                 earlier = max((lead.rfind(c, 0, cut) for c in CLAUSE_BREAK), default=-1)
                 clause = lead[earlier + 1 : cut]
-                named = self.term_in(clause)
+                subject_term = self.term_in(clause)
                 if (
-                    named is not None
-                    and COMPARISON_RE.search(clause, named.end)
-                    and FILLER_RE.match(_without_comparisons(clause[named.end :]))
+                    subject_term is not None
+                    and COMPARISON_RE.search(clause, subject_term.end)
+                    and FILLER_RE.match(_without_comparisons(clause[subject_term.end :]))
                 ):
                     cut, joined = earlier, True
             segment = lead[cut + 1 :]
@@ -497,6 +500,12 @@ class _Reader:
             parts = (k.startswith("procurement_") and k != "procurement_total" for k in term.keys)
             if any(parts) and "采购" not in segment:
                 continue
+            if (
+                term.keys[0] in ("three_public_vehicle_purchase", "three_public_vehicle_operation")
+                and not VEHICLE_CONTEXT_RE.search(segment, 0, term.end)
+                and not VEHICLE_CONTEXT_RE.search(self.view.text, *self.sentence_span)
+            ):
+                continue  # "购置费" / "运行费" alone: a 公务用车 part only in a 公务用车 sentence
             if (
                 set(term.keys) <= GENERIC_TOTAL_KEYS
                 and term.start > 0

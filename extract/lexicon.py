@@ -88,8 +88,8 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("three_public_abroad",),
     ),
     (
-        r"公务用车购置(?:及|和|与)运(?:行|维)(?:维护)?(?:费|经费)|公务用车购置及运行(?:维护)?费"
-        r"|公务用车费|公务车购置及运行(?:维护)?费",
+        r"(?:公务用车|公务车|公车)购置(?:及|和|与)运(?:行|维)(?:维护)?(?:费|经费)"
+        r"|公务用车费",
         ("three_public_vehicle",),
     ),
     (r"公务用车购置费?|公务车购置费?|车辆购置费", ("three_public_vehicle_purchase",)),
@@ -98,6 +98,10 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"|公务用车运行维护费|公车运行维护费|(?<![用务])车辆?运行维护费",
         ("three_public_vehicle_operation",),
     ),
+    # "公务用车购置及运行费17万元，其中：购置费0万元…运行费17万元": the parts by their short
+    # names, facts only in a sentence about 公务用车 (see VEHICLE_CONTEXT_RE)
+    (r"(?<![用务车辆])购置费", ("three_public_vehicle_purchase",)),
+    (r"(?<![用务车辆关及和与])运(?:行|维)(?:维护)?费(?:用)?", ("three_public_vehicle_operation",)),
     (r"公务接待(?:费用?|经费|支出)?|(?<![公务])接待费", ("three_public_reception",)),
     (r"会议费", ("meeting_expenses",)),
     (r"培训费", ("training_expenses",)),
@@ -109,8 +113,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"资产总额|固定资产(?:金额|原值|总额|总值|账面(?:原值|价值))?", ("assets_total",)),
     (r"拟(?:新)?购置(?:固定)?资产(?:总额|金额)?", ("assets_purchase_planned",)),
 )
-# terms that are facts only inside their own context (a 三公 or procurement sentence)
-CONTEXT_ONLY = {"procurement_goods", "procurement_works", "procurement_services"}
+VEHICLE_CONTEXT_RE = re.compile(r"公务用车|公务车|公车|车辆")
 THREE_PUBLIC_PARTS = {
     "three_public_abroad",
     "three_public_vehicle",

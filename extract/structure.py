@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from budgetlens.extract.document import Cell, Document, Row, Section, Table
+from budgetlens.extract.flat_tables import find_flat_tables
 from budgetlens.extract.identity import find_metadata
 from budgetlens.extract.numbers import FULLWIDTH
 
@@ -136,7 +137,14 @@ def rebuild_tables(doc: Document) -> list[Table]:
             if not TABLE_META_LINE_RE.match(line.strip()):
                 title_line = (start, end)
     close_table()
-    tables += _text_tables(doc, len(tables))
+    flat = _flat_tables(doc, len(tables))
+    claimed = [t.span for t in flat]
+    tables += [
+        t
+        for t in _text_tables(doc, len(tables) + len(flat))
+        if not any(a <= t.span[0] < b or a < t.span[1] <= b for a, b in claimed)
+    ]
+    tables += flat
     tables.sort(key=lambda t: t.span[0])
     for number, table in enumerate(tables, 1):
         table.index = number
@@ -237,6 +245,24 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
                 table.unit = unit["unit"] or unit["unit2"]
         tables.append(table)
         number = probe
+    return tables
+
+
+def _flat_tables(doc: Document, already: int) -> list[Table]:
+    """Tables flattened to one cell per line (see :mod:`budgetlens.extract.flat_tables`)."""
+    tables: list[Table] = []
+    for found in find_flat_tables(doc.text):
+        title = found.title_span
+        table = _finish_table(doc, already + len(tables) + 1, found.rows, title, title)
+        table.header_rows = 0
+        table.columns = found.columns
+        table.span = found.line_span
+        if table.unit is None:
+            window = doc.text[max(0, found.line_span[0] - 300) : found.line_span[0]]
+            unit = TABLE_UNIT_RE.search(window)
+            if unit:
+                table.unit = unit["unit"] or unit["unit2"]
+        tables.append(table)
     return tables
 
 

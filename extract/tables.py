@@ -32,6 +32,8 @@ from budgetlens.extract.numbers import (
 from budgetlens.extract.reading import fold
 
 CODE_HEADER_RE = re.compile(r"编码|编号|代码|栏次|行次|序号|^类$|^款$|^项$|/类$|/款$|/项$")
+# 行次 / 栏次 / 序号 number the rows of any table; only 科目编码 / 类款项 make it a classification
+ROW_NUMBER_HEADER_RE = re.compile(r"^(?:行次|栏次|序号)$")
 PERCENT_HEADER_RE = re.compile(r"%|％|占比|比例|比重|增长率|增减率|完成率|幅度")
 CHANGE_HEADER_RE = re.compile(r"增减|增加|减少|变动|比上年|较上年|同比")
 PREVIOUS_HEADER_RE = re.compile(r"上年|去年|上一年")
@@ -147,14 +149,25 @@ def _column_prefix(header: str, final: bool, year: int | None) -> str | None:
 
 
 def _halves(table: Table, columns: list[Column]) -> list[list[Column]]:
-    """A side-by-side 收支总表 (项目 | 金额 | 项目 | 金额) as its two halves."""
+    """A side-by-side 收支总表 (项目 | 金额 | 项目 | 金额, sometimes a third block 按支出性质 |
+    金额) as its blocks: a block starts at each label column that has amounts after it."""
     labels = [c for c in columns if c.kind in ("label", "text")]
-    if len(labels) >= 2 and any(c.kind == "amount" for c in columns[labels[1].index :]):
-        first = [c for c in columns if c.index < labels[1].index]
-        second = [c for c in columns if c.index >= labels[1].index]
-        if any(c.kind == "amount" for c in first):
-            return [first, second]
-    return [columns]
+    starts = [
+        c.index
+        for number, c in enumerate(labels)
+        if any(
+            a.kind == "amount"
+            and a.index > c.index
+            and (number + 1 == len(labels) or a.index < labels[number + 1].index)
+            for a in columns
+        )
+    ]
+    if len(starts) < 2 or not any(c.kind == "amount" for c in columns if c.index < starts[1]):
+        return [columns]
+    bounds = [0, *starts[1:], len(columns)]
+    return [
+        [c for c in columns if bounds[n] <= c.index < bounds[n + 1]] for n in range(len(bounds) - 1)
+    ]
 
 
 GENERIC_TOTALS = {("income_total",), ("expenditure_total",), ("income_total", "expenditure_total")}
@@ -210,7 +223,7 @@ SOURCE_KEYS = {
 
 def source_row_keys(label: str, side: str | None) -> tuple[str, ...] | None:
     name = re.sub(
-        r"^[\d一二三四五六七八九十]{1,3}[、.．]|^[(（][\d一二三四五六七八九十]{1,2}[)）]|\s",
+        r"^[\d一二三四五六七八九十]{1,3}[、.．]|^[(（][\d一二三四五六七八九十]{1,2}[)）]|^其中[:：]?|\s",
         "",
         fold(label),
     )
@@ -244,9 +257,9 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
     scope = table_scope(table)
     # rows of a classification table are functional or economic lines ("公务接待费" there is
     # the 30217 line of one kind of spending), never the unit's own facts: only its 合计
-    classified = any(c.kind == "code" for c in columns) or bool(
-        CLASSIFIED_TITLE_RE.search(fold(table.title))
-    )
+    classified = any(
+        c.kind == "code" and not ROW_NUMBER_HEADER_RE.search(c.header) for c in columns
+    ) or bool(CLASSIFIED_TITLE_RE.search(fold(table.title)))
     for half in _halves(table, columns):
         amounts = [c for c in half if c.kind == "amount"]
         if not amounts:

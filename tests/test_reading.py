@@ -217,3 +217,38 @@ def test_item_paragraphs_are_checked_against_themselves_and_their_table() -> Non
     failed = checks["item_table:1"]
     assert failed.status == "fail" and failed.actual == Decimal("134.29")
     assert all(o.span for o in failed.operands)
+
+
+def test_pinyin_glosses_of_a_mirror_are_dropped_from_the_view() -> None:
+    raw = (
+        "本單位收入為1687.45萬元,其中:事業(yè)收入170.81萬元,"
+        "年初結(jié)轉(zhuǎn)和結(jié)余0.55萬元。"
+    )
+    view = read(raw)
+    assert "事业收入170.81万元" in view.text and "结转和结余0.55" in view.text
+    start = view.text.index("事业收入")
+    assert view.raw_quote(start, start + 4) == "事業(yè)收入"
+    facts = facts_in_snippet(raw, 2017, "final_account")
+    assert float(facts.get("income_total").value) == 1687.45
+    assert float(facts.get("income_business").value) == 170.81
+    assert float(facts.get("income_carryover").value) == 0.55
+
+
+def test_a_change_takes_its_subject_from_a_clause_naming_only_it_and_the_comparison() -> None:
+    facts = facts_in_snippet(
+        "收入支出总体与上年相比,增加58.21万元,增长15.46%。", 2023, "final_account"
+    )
+    assert float(facts.get("change_income_total").value) == 58.21
+    assert float(facts.get("change_pct_expenditure_total").value) == 15.46
+    facts = facts_in_snippet("财政拨款收入1516.64万元,与上年相比减少58.49万元,降低3.71%。", 2017)
+    assert float(facts.get("change_pct_income_fiscal").value) == -3.71
+
+
+def test_short_vehicle_part_names_count_only_in_a_vehicle_sentence() -> None:
+    facts = facts_in_snippet(
+        "安排公务用车购置及运行费17万元,其中:购置费0万元、运行费17万元。", 2017
+    )
+    assert float(facts.get("three_public_vehicle_purchase").value) == 0
+    assert float(facts.get("three_public_vehicle_operation").value) == 17
+    facts = facts_in_snippet("设备运行费17万元。", 2017)
+    assert facts.get("three_public_vehicle_operation") is None

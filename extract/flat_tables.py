@@ -1,0 +1,298 @@
+"""Tables a web page flattened to one cell per line, rebuilt into rows.
+
+Pages copied from a CMS often lose a table's grid: every cell becomes a line of its own
+("一、一般公共预算拨款收入 |" / "675.82 |", or cells between blank lines, or between lines
+holding only "|"). The figures are all there; only the row breaks are gone. The row width
+is recovered from the cells themselves, never guessed: once the header is over, the body
+repeats a pattern of label cells and figure cells with a fixed period, and the width is that
+period, or a multiple of it when the header says the table has side-by-side halves (收入 |
+支出) each starting at its first item ("一、"). A stream whose pattern does not repeat is left
+alone. Column labels come from the header cells when they line up with the columns' kinds;
+otherwise only a header that names every figure column the same way (预算数, 金额) is used,
+and a table whose figure columns cannot be told apart is not rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from budgetlens.extract.document import Cell, Row, Span
+from budgetlens.extract.numbers import FULLWIDTH
+
+_FIGURE_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_SMALL_INTEGER_RE = re.compile(r"^\d{1,3}$")
+_DASH_RE = re.compile(r"^[-—–－/／…]+$")
+_FIRST_ITEM_RE = re.compile(r"^(?:一[、.．]|[（(]一[）)]|1[、.．](?!\d))")
+_TOTAL_RE = re.compile(r"^(?:合\s*计|总\s*计)$")
+_ITEM_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)]|\d{1,2}[、.．](?!\d)|其中)"
+)
+_PROSE_RE = re.compile(r"[。；！？]|[，,](?!\d{3})")
+_META_RE = re.compile(r"[:：]|表$|^公开\d+表|^\d{4}年度?$")
+_CODE_WORD_RE = re.compile(r"行次|栏次|序号|编码|代码")
+_LABEL_WORD_RE = re.compile(r"^(?:项\s*目|科\s*目|名\s*称|按)(?!.*(?:支出|收入)$)")
+_VALUE_WORD_RE = re.compile(r"金额|预算数|决算数|执行数|合计|小计|本年|上年|数$|支出$|收入$|费$")
+SIDE_WORDS = ("收入", "支出")  # the merged cells over the two halves of a 收支总表
+MAX_CELL = 40
+MAX_PERIOD = 12
+MIN_ROWS = 3
+
+
+@dataclass(slots=True)
+class FlatTable:
+    rows: list[Row]
+    columns: list[str]
+    title_span: Span  # the caption line before the table ("收入支出决算总表"), or (0, 0)
+    line_span: Span  # the lines the table's cells take, header included
+
+
+def _cells(text: str) -> list[tuple[Cell, bool]]:
+    """The text as a stream of (cell, starts_a_region) in document order. A region is a run
+    of short, non-prose lines; inside it a line is one cell, a line of only "|" is an empty
+    cell where the other lines end in "|" and a separator where they do not."""
+    lines: list[tuple[int, int]] = []
+    position = 0
+    for line in text.split("\n"):
+        lines.append((position, position + len(line)))
+        position += len(line) + 1
+    out: list[tuple[Cell, bool]] = []
+    region: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        filled = [(s, e) for s, e in region if text[s:e].strip() not in ("", "|")]
+        suffixed = sum(1 for s, e in filled if text[s:e].rstrip().endswith("|"))
+        bars_are_cells = bool(filled) and suffixed >= 0.6 * len(filled)
+        first = True
+        previous_bar = False
+        for s, e in region:
+            line = text[s:e]
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if stripped.strip("| ") == "":
+                if bars_are_cells or previous_bar:
+                    out.append((Cell("", (s, s)), first))
+                    first = False
+                previous_bar = True
+                continue
+            previous_bar = False
+            body = stripped.split("|")[0].strip() if bars_are_cells else stripped
+            at = s + line.find(body) if body else s
+            out.append((Cell(body, (at, at + len(body))), first))
+            first = False
+        region.clear()
+
+    for s, e in lines:
+        stripped = text[s:e].strip()
+        body = stripped.split("|")[0].strip() if "|" in stripped else stripped
+        short = len(body) <= MAX_CELL and not _PROSE_RE.search(body)
+        tabbed = text[s:e].startswith("\t")
+        if short and not tabbed and stripped.count("|") <= 3:
+            region.append((s, e))
+        else:
+            flush()
+    flush()
+    return out
+
+
+def _kind(text: str) -> str:
+    """E (empty), I (a small integer: 行次, 序号, or an amount), V (a figure), L (a label)."""
+    if not text or _DASH_RE.match(text):
+        return "E"
+    plain = text.translate(FULLWIDTH).replace("，", ",")
+    if _SMALL_INTEGER_RE.match(plain):
+        return "I"
+    if _FIGURE_RE.match(plain):
+        return "V"
+    return "L"
+
+
+def _compatible(a: str, b: str) -> bool:
+    if "E" in (a, b) or a == b:
+        return True
+    return {a, b} == {"I", "V"}
+
+
+def _profile(kinds: list[str], start: int, period: int, rows: int) -> list[str] | None:
+    """Each column's kind over the first ``rows`` rows, or None if a column mixes labels and
+    figures."""
+    profile = ["E"] * period
+    for row in range(rows):
+        for column in range(period):
+            kind = kinds[start + row * period + column]
+            if not _compatible(profile[column], kind):
+                return None
+            if profile[column] == "E" or (profile[column] == "I" and kind == "V"):
+                profile[column] = kind
+    return profile
+
+
+def _period(kinds: list[str], start: int) -> int | None:
+    """The smallest period whose first rows repeat one pattern of label and figure columns."""
+    for period in range(2, MAX_PERIOD + 1):
+        if start + period * MIN_ROWS > len(kinds):
+            return None
+        profile = _profile(kinds, start, period, MIN_ROWS)
+        if (
+            profile is not None
+            and profile[0] != "V"
+            and "L" in profile
+            and any(k in ("V", "I") for k in profile[profile.index("L") :])
+        ):
+            return period
+    return None
+
+
+def _header_cells(cells: list[Cell], kinds: list[str], start: int) -> list[int]:
+    """Indexes of the header cells right before the body: back over a 栏次 1 2 3 row, then
+    short words up to the table's caption, unit line or compiler."""
+    index = start - 1
+    while index >= 0 and (kinds[index] in ("I", "E") or cells[index].text == "栏次"):
+        index -= 1
+    header: list[int] = []
+    while index >= 0 and kinds[index] in ("L", "E"):
+        text = cells[index].text
+        if text and (_META_RE.search(text) or len(text) > 14 or _ITEM_RE.match(text)):
+            break
+        if text:
+            header.append(index)
+        index -= 1
+    return header[::-1]
+
+
+def _caption(cells: list[Cell], start: int) -> Span:
+    for index in range(start - 1, max(-1, start - 30), -1):
+        if re.search(r"表$|表[（(]", cells[index].text):
+            return cells[index].span
+    return (0, 0)
+
+
+def _numbering(rows: list[Row], profile: list[str]) -> list[str]:
+    """The profile with columns of small integers told apart: row numbers (1, 2, 3 …: 行次,
+    序号) stay "I", any other column of small integers holds figures ("V")."""
+    out = list(profile)
+    for column, kind in enumerate(profile):
+        if kind != "I":
+            continue
+        values = [int(r.cells[column].text) for r in rows if r.cells[column].text.isdigit()]
+        steps = [b - a for a, b in pairwise(values)]
+        if not (len(values) >= 2 and all(step == 1 for step in steps)):
+            out[column] = "V"
+    return out
+
+
+def _columns(profile: list[str], header: list[str]) -> list[str] | None:
+    """Column labels from the header's last cells when they line up with the columns' kinds,
+    else one shared figure word; None when figure columns cannot be told apart."""
+    width = len(profile)
+    if len(header) >= width:
+        last = header[-width:]
+        if all(_fits(kind, word) for kind, word in zip(profile, last, strict=True)):
+            return last
+    values = [
+        w
+        for w in header
+        if _VALUE_WORD_RE.search(w) and not _CODE_WORD_RE.search(w) and w not in SIDE_WORDS
+    ]
+    figure_columns = [i for i, k in enumerate(profile) if k == "V"]
+    if len(figure_columns) > profile.count("L") or not values or len(set(values)) > 1:
+        return None  # 上年 | 本年, 合计 | 基本支出 | 项目支出 without their header: not told apart
+    word = values[-1]
+    out = []
+    for kind in profile:
+        if kind == "L":
+            out.append("项目")
+        elif kind == "I":
+            out.append("行次")
+        else:
+            out.append(word)
+    return out
+
+
+def _fits(kind: str, word: str) -> bool:
+    """A header word over a column of this kind: 行次 over small integers, 项目 over labels,
+    a figure word over figures (a column of small integers is row numbers, not figures)."""
+    if _CODE_WORD_RE.search(word):
+        return kind in ("I", "E")
+    if _LABEL_WORD_RE.match(word):
+        return kind in ("L", "E")
+    return kind in ("V", "E") and bool(_VALUE_WORD_RE.search(word))
+
+
+def find_flat_tables(text: str) -> list[FlatTable]:
+    """Every flattened table in ``text`` whose rows can be recovered."""
+    stream = _cells(text)
+    cells = [c for c, _ in stream]
+    kinds = [_kind(c.text) for c in cells]
+    tables: list[FlatTable] = []
+    index = 0
+    while index < len(cells):
+        if not (
+            kinds[index] == "L"
+            and (_FIRST_ITEM_RE.match(cells[index].text) or _TOTAL_RE.match(cells[index].text))
+        ):
+            index += 1
+            continue
+        start = index
+        if start > 0 and cells[start - 1].text == "1":
+            start -= 1  # a 序号 column
+        period = _period(kinds, start)
+        if period is None:
+            index += 1
+            continue
+        header = _header_cells(cells, kinds, start)
+        width = period
+        for multiple in range(MAX_PERIOD // period, 1, -1):
+            candidate = period * multiple
+            if candidate > max(len(header), period):
+                continue
+            if all(
+                _FIRST_ITEM_RE.match(_first_label(cells, kinds, start + half * period, period))
+                for half in range(multiple)
+            ):
+                width = candidate
+                break
+        profile = _profile(kinds, start, width, 1)
+        rows: list[Row] = []
+        position = start
+        while position + width <= len(cells):
+            row_kinds = kinds[position : position + width]
+            assert profile is not None
+            if not all(_compatible(p, k) for p, k in zip(profile, row_kinds, strict=True)):
+                break
+            if all(k == "E" for k in row_kinds):
+                break
+            if rows and any(stream[position + j][1] for j in range(width)):
+                break  # a prose line came between: the table ended
+            row_cells = cells[position : position + width]
+            rows.append(
+                Row(cells=list(row_cells), span=(row_cells[0].span[0], row_cells[-1].span[1]))
+            )
+            position += width
+        full = _profile(kinds, start, width, len(rows)) if rows else None
+        if full is not None:
+            full = _numbering(rows, full)
+        columns = _columns(full, [cells[i].text for i in header]) if full else None
+        if len(rows) >= MIN_ROWS and columns is not None:
+            first_cell = cells[header[0]] if header else cells[start]
+            tables.append(
+                FlatTable(
+                    rows=rows,
+                    columns=columns,
+                    title_span=_caption(cells, header[0] if header else start),
+                    line_span=(first_cell.span[0], rows[-1].span[1]),
+                )
+            )
+            index = position
+        else:
+            index += 1
+    return tables
+
+
+def _first_label(cells: list[Cell], kinds: list[str], start: int, period: int) -> str:
+    for offset in range(period):
+        if start + offset < len(cells) and kinds[start + offset] == "L":
+            return cells[start + offset].text
+    return ""

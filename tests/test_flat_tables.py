@@ -1,0 +1,173 @@
+"""Tables a web page flattened to one cell per line are rebuilt from the period of their
+cells, and read like drawn tables; a stream whose columns cannot be told apart is left alone."""
+
+from __future__ import annotations
+
+from budgetlens.extract.flat_tables import find_flat_tables
+from budgetlens.extract.record import parse_text
+
+
+def _values(text: str, name: str = "flat.txt") -> dict[str, float]:
+    parsed = parse_text(text, name)
+    return {k: float(v[0].value) for k, v in parsed.facts.statements.items()}
+
+
+# cells end in " |", an empty cell is a line holding only "|"; a 序号 column on the left
+BAR_SUFFIXED = """某镇人民政府2025年部门预算
+收支预算总表 |
+单位:万元 | ||
+序号 |
+收入 |
+支出 |
+项 目 |
+预算数 |
+项 目 |
+预算数 |
+栏次 |
+1 |
+2 |
+3 |
+4 |
+1 |
+一、一般公共预算拨款收入 |
+300.50 |
+一、一般公共服务支出 |
+250.50 |
+2 |
+二、政府性基金预算拨款收入 |
+|
+二、教育支出 |
+50.00 |
+3 |
+本年收入合计 |
+300.50 |
+本年支出合计 |
+300.50 |
+4 |
+收入总计 |
+300.50 |
+支出总计 |
+300.50 |
+"""
+
+# cells between blank lines, a 行次 column on each half
+BLANK_SEPARATED = """收入支出决算总表
+
+金额单位:万元
+
+收入
+
+支出
+
+项目
+
+行次
+
+金额
+
+项目
+
+行次
+
+金额
+
+一、一般公共预算财政拨款收入
+
+1
+
+120.00
+
+一、一般公共服务支出
+
+20
+
+100.00
+
+二、事业收入
+
+2
+
+0.00
+
+二、外交支出
+
+21
+
+0.00
+
+三、其他收入
+
+3
+
+5.00
+
+三、教育支出
+
+22
+
+25.00
+"""
+
+# two figure columns per row whose header names the years
+YEAR_COLUMNS = """某局2017年“三公”经费预算表 |
+单位:万元 |
+项 目 |
+2016年预算数 |
+2017年预算数 |
+合计 |
+38.5 |
+37 |
+1、因公出国(境)费 |
+|
+|
+2、公务接待费 |
+21 |
+20 |
+3、公务用车购置及运行费 |
+17.5 |
+17 |
+"""
+
+
+def test_bar_suffixed_cells_are_rebuilt_into_side_by_side_rows() -> None:
+    [table] = find_flat_tables(BAR_SUFFIXED)
+    assert [c.text for c in table.rows[0].cells] == [
+        "1",
+        "一、一般公共预算拨款收入",
+        "300.50",
+        "一、一般公共服务支出",
+        "250.50",
+    ]
+    assert table.rows[1].cells[2].text == ""  # the empty cell keeps its column
+    values = _values("某镇2025年部门预算\n" + BAR_SUFFIXED)
+    assert values["income_general_budget"] == 300.5
+    assert values["income_total"] == 300.5 and values["expenditure_total"] == 300.5
+    assert values["expenditure_current_year"] == 300.5
+
+
+def test_blank_separated_cells_with_row_numbers() -> None:
+    [table] = find_flat_tables(BLANK_SEPARATED)
+    assert table.columns == ["项目", "行次", "金额", "项目", "行次", "金额"]
+    assert len(table.rows) == 3
+    values = _values("某中心2019年部门决算\n" + BLANK_SEPARATED)
+    assert values["income_general_budget"] == 120.0
+    assert values["income_business"] == 0.0
+    assert "expenditure_total" not in values  # 一般公共服务支出 is a functional line
+
+
+def test_year_columns_keep_last_year_apart() -> None:
+    [table] = find_flat_tables(YEAR_COLUMNS)
+    assert table.columns == ["项 目", "2016年预算数", "2017年预算数"]
+    values = _values("某局2017年“三公”经费预算说明\n" + YEAR_COLUMNS)
+    assert values["three_public_total"] == 37.0
+    assert values["three_public_reception"] == 20.0  # never 21, last year's
+
+
+def test_figure_columns_without_their_header_are_not_guessed() -> None:
+    headless = YEAR_COLUMNS.replace("2016年预算数 |\n2017年预算数 |\n", "")
+    assert find_flat_tables(headless) == []
+
+
+def test_a_stream_that_does_not_repeat_is_not_a_table() -> None:
+    prose_like = "一、部门职能 |\n负责全县工作 |\n二、机构设置 |\n下设3个股室 |\n三、人员 |\n12 |\n"
+    assert find_flat_tables(prose_like) == []
