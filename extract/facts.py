@@ -135,6 +135,17 @@ FRAGMENT_START_RE = re.compile(
     r"^\s*(?:[-−]?[\d,]+(?:\.\d+)?\s*(?:万元|元|%)|[，,。；;、)）的和及])"
 )
 SHARE_SCOPE_RE = re.compile(r"占(?:一般公共预算|财政拨款)[^，,。；;%]{0,12}")
+# "分别为", "各是", "分别比上年增加", "各减少": the figures that follow go one to each named fact
+RESPECTIVELY_RE = re.compile(
+    r"(?:分别|各(?=是|为|自|增|减|下降|比|较|与))(?:是|为|达到?|约)?"
+    r"(?:(?:比|较|与)(?:上年|去年|上一年度?|(?:19|20)\d{2}年度?)(?:预算|决算)?(?:数)?(?:相比)?)?"
+    r"(?P<direction>增加|减少|增长|下降|降低|上升)?(?:了|为|约)?"
+)
+LISTED_FIGURE_RE = re.compile(
+    rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
+)
+LIST_SEPARATOR_RE = re.compile(r"[、,，和及]|(?:和|及|与)")
+LEAD_IN_END_RE = re.compile(r"(?:其中|包括|具体(?:如下|情况如下)?|如下)[:：]\s*$")
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
 COMPLETION_BASE_RE = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?$")
@@ -235,6 +246,7 @@ class _Reader:
         body_end = self.view.view_position(self.doc.meta.body_end)
         position = 0
         first = True
+        lead_in: str | None = None  # the scope a line ending in "其中：" hands to the next
         for line in text.split("\n"):
             start, end = position, position + len(line)
             position = end + 1
@@ -243,11 +255,14 @@ class _Reader:
             opening = first and bool(line.strip())
             first = first and not line.strip()
             if not FIGURE_RE.search(line) and not ZERO_CHANGE_RE.search(line):
+                if line.strip():
+                    lead_in = None
                 continue
             heading_scope = self.heading_scope(start)
             self.topic = None
             self.paragraph_start = start
-            self.paragraph_scope = None
+            # "…基本支出911.7万元，其中：" ending a line: its parts on the next line take its scope
+            self.paragraph_scope = lead_in
             sentence_start = start
             if opening and FRAGMENT_START_RE.match(line):
                 # a page cut out of a longer document begins mid-sentence ("19816.81 元，项目支出
@@ -263,6 +278,10 @@ class _Reader:
                         self.sentence_id += 1
                         self.sentence(sentence_start, stop, heading_scope)
                     sentence_start = stop
+            if LEAD_IN_END_RE.search(line):
+                lead_in = self.paragraph_scope
+            elif lead_in is not None and not _starts_with_term(line):
+                lead_in = None  # the list of parts is over
 
     def budget_basis(self, words: str) -> bool:
         """The clause is about budgets (预算数), not actuals."""
@@ -311,7 +330,12 @@ class _Reader:
         self.last_level = None
         zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
         figures_before = False
+        handled = self.respectively(start, end)
         for match in FIGURE_RE.finditer(text, start, end):
+            if match.start("num") in handled:
+                previous_end = match.end()
+                figures_before = True
+                continue
             if _glued(text, match):
                 self.facts.unlabelled.append(self.raw(match.start("num"), match.end()))
                 previous_end = match.end()
@@ -646,6 +670,83 @@ class _Reader:
                 self.add(f"change_{key}", Decimal(0), Decimal(0), span, raw)
         return named
 
+    def respectively(self, start: int, end: int) -> set[int]:
+        """ "收、支总计各是4125.49,4143.91万元", "基本支出、项目支出分别比上年增加5万元、3万元":
+        n named facts, then 分别/各, then n figures, the i-th figure the i-th fact's. Returns
+        the view positions of the figures it read (or left unlabelled: when the counts differ
+        no figure is given to any fact). The unit printed after the last figure is theirs."""
+        text = self.view.text
+        handled: set[int] = set()
+        keys_before: list[tuple[str, ...]] = []
+        for cue in RESPECTIVELY_RE.finditer(text, start, end):
+            figures: list[re.Match[str]] = []
+            position = cue.end()
+            while True:
+                number = LISTED_FIGURE_RE.match(text, position)
+                if number is None:
+                    break
+                figures.append(number)
+                position = number.end()
+                separator = LIST_SEPARATOR_RE.match(text, position)
+                if separator is None or not LISTED_FIGURE_RE.match(text, separator.end()):
+                    break
+                position = separator.end()
+            last = figures[-1] if figures else None
+            if last is None or not (last["unit"] or last["pct"]):
+                continue
+            if len(figures) < 2:
+                if _listed_terms(text[max(start, cue.start() - 40) : cue.start()]):
+                    handled.add(last.start("num"))  # two facts, one figure: whose is it?
+                    self.facts.unlabelled.append(self.raw(last.start("num"), last.end()))
+                continue
+            if len({bool(n["pct"]) for n in figures if n["unit"] or n["pct"]}) > 1:
+                continue  # "分别为5万元、10%": not one list
+            clause_start = max(
+                (text.rfind(c, start, cue.start()) for c in "，,；;：:。"), default=-1
+            )
+            clause_start = max(clause_start + 1, start)
+            clause = text[clause_start : cue.start()]
+            named = _listed_terms(clause)
+            keys = [k for t in named for k in t.keys] if named else []
+            if named:
+                scope = _scope_of(clause[: named[0].start]) or self.paragraph_scope
+                keys = [
+                    scoped_key(k, scope) if k in SCOPED or k in SCOPABLE_TOTALS else k for k in keys
+                ]
+                keys_before = [tuple(keys)]
+            elif keys_before and not find_terms(clause):
+                keys = list(keys_before[-1])  # "…各减少A,B万元，各下降C%、D%": the same facts
+            for number in figures:
+                handled.add(number.start("num"))
+            if len(keys) != len(figures):
+                self.facts.unlabelled.extend(self.raw(n.start("num"), n.end()) for n in figures)
+                continue
+            direction = cue["direction"] or _direction(clause)
+            comparison = self.compared(clause + cue.group())
+            if direction is not None and comparison not in (None, "previous"):
+                continue
+            year_match = list(YEAR_RE.finditer(clause))
+            year = int(year_match[-1].group(1)) if year_match and comparison is None else None
+            percent = bool(last["pct"])
+            for key, number in zip(keys, figures, strict=True):
+                factor = Decimal(1) if percent else UNIT_IN_WAN[number["unit"] or last["unit"]]
+                value = to_decimal(number["num"]) * factor
+                half = half_unit_of(number["num"]) * factor
+                if number["sign"]:
+                    value = -value
+                figure = self.raw(number.start("num"), number.end())
+                span = self.raw(clause_start, number.end())
+                unit = "%" if percent else "万元"
+                if direction is not None:
+                    sign = 1 if direction in INCREASE else -1
+                    prefix = "change_pct_" if percent else "change_"
+                    self.add(prefix + key, sign * abs(value), half, span, figure, unit=unit)
+                elif not percent:
+                    level = self.level_prefix(clause, year, (key,))
+                    if level is not None:
+                        self.add(level + key, value, half, span, figure)
+        return handled
+
     def add(
         self,
         key: str,
@@ -712,6 +813,33 @@ def _without_remarks(text: str) -> str:
 
 def _without_comparisons(text: str) -> str:
     return COMPARISON_RE.sub("", text)
+
+
+def _listed_terms(clause: str) -> list[Term]:
+    """The run of terms ending a clause, joined only by 、/和/及/与 ("收入总计、支出总计",
+    "基本支出和项目支出"); empty unless at least two facts are named."""
+    terms = find_terms(clause)
+    if not terms:
+        return []
+    run = [terms[-1]]
+    for term in reversed(terms[:-1]):
+        between = clause[term.end : run[0].start]
+        if not re.fullmatch(r"[、,，和及与\s]*", between):
+            break
+        run.insert(0, term)
+    tail = clause[run[-1].end :]
+    if not FILLER_RE.match(_without_comparisons(tail)):
+        return []
+    return run if sum(len(t.keys) for t in run) >= 2 else []
+
+
+def _starts_with_term(line: str) -> bool:
+    """ "人员经费489.18万元，主要包括…", "2.公用经费…": a line that is one part of a list."""
+    head = re.sub(
+        r"^\s*(?:\d{1,2}[、.．](?!\d)|[(（][一二三四五六七八九十\d]{1,2}[)）])?", "", line
+    )
+    terms = find_terms(head[:16])
+    return bool(terms) and terms[0].start == 0
 
 
 def _direction(lead: str) -> str | None:

@@ -252,3 +252,39 @@ def test_short_vehicle_part_names_count_only_in_a_vehicle_sentence() -> None:
     assert float(facts.get("three_public_vehicle_operation").value) == 17
     facts = facts_in_snippet("设备运行费17万元。", 2017)
     assert facts.get("three_public_vehicle_operation") is None
+
+
+def test_respectively_gives_each_named_fact_its_own_figure() -> None:
+    facts = facts_in_snippet(
+        "2022年度收、支总计各是4125.49,4143.91万元。与2021年相比,收、支总计各减少1267.86,"
+        "2570.97万元,各下降23.51%、38.28%。",
+        2022,
+        "final_account",
+    )
+    assert float(facts.get("income_total").value) == 4125.49
+    assert float(facts.get("expenditure_total").value) == 4143.91
+    assert float(facts.get("change_expenditure_total").value) == -2570.97
+    assert float(facts.get("change_pct_income_total").value) == -23.51
+    facts = facts_in_snippet("基本支出、项目支出分别比上年增加5万元、3万元。", 2022)
+    assert float(facts.get("change_expenditure_basic").value) == 5
+    assert float(facts.get("change_expenditure_project").value) == 3
+    assert facts.get("expenditure_project") is None
+
+
+def test_respectively_with_mismatched_counts_labels_nothing() -> None:
+    facts = facts_in_snippet("因公出国(境)费、公务接待费分别为1万元、2万元和3万元。", 2022)
+    assert not facts.statements and len(facts.unlabelled) == 3
+    facts = facts_in_snippet("基本支出、项目支出分别为5万元。", 2022)
+    assert not facts.statements
+
+
+def test_parts_listed_under_a_line_ending_in_qizhong_take_its_scope() -> None:
+    text = (
+        "2023年一般公共预算财政拨款基本支出911.7万元,其中:\n"
+        "人员经费489.18万元,主要包括:基本工资等。\n"
+        "公用经费46.89万元,主要包括:办公费等。\n"
+    )
+    facts = facts_in_snippet(text, 2023, "final_account")
+    assert float(facts.get("expenditure_personnel_general_budget").value) == 489.18
+    assert float(facts.get("expenditure_public_general_budget").value) == 46.89
+    assert facts.get("expenditure_personnel") is None
