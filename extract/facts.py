@@ -145,6 +145,12 @@ LISTED_FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
 )
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及]|(?:和|及|与)")
+# "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
+ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生)")
+ABSENT_TAIL_RE = re.compile(
+    r"(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
+)
+ABSENT_BOTH_RE = re.compile(r"(?:和|及|与)支出(?:预算|决算)?(?=[，,。；;、)）\n]|$)")
 LEAD_IN_END_RE = re.compile(r"(?:其中|包括|具体(?:如下|情况如下)?|如下)[:：]\s*$")
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
@@ -227,6 +233,8 @@ class _Reader:
         self.final = doc.meta.kind == "final_account"
         self.sentence_id = 0
         self.sentence_span = (0, 0)  # the sentence being read, in the view
+        # what the last sentence compared with: its 其中 sentence compares the parts the same way
+        self.carried_comparison: str | None = None
         self.paragraph_start = 0
         self.paragraph_scope: str | None = None  # the scope of the paragraph's first total
         self.topic: _Subject | None = None  # the first fact a paragraph states
@@ -254,7 +262,9 @@ class _Reader:
                 continue
             opening = first and bool(line.strip())
             first = first and not line.strip()
-            if not FIGURE_RE.search(line) and not ZERO_CHANGE_RE.search(line):
+            if not (
+                FIGURE_RE.search(line) or ZERO_CHANGE_RE.search(line) or ABSENT_RE.search(line)
+            ):
                 if line.strip():
                     lead_in = None
                 continue
@@ -331,6 +341,7 @@ class _Reader:
         zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
         figures_before = False
         handled = self.respectively(start, end)
+        self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
             if match.start("num") in handled:
                 previous_end = match.end()
@@ -500,6 +511,9 @@ class _Reader:
                 self.add(prefix + key, value, half, span, figure)
         for zero in zeros:
             self.zero_change(zero, previous_end, start, subject, figures_before)
+        compared = self.compared(text[start:end])
+        if compared is not None or not re.match(r"\s*其中", text[start:end]):
+            self.carried_comparison = compared
 
     # ---- pieces --------------------------------------------------------------------
 
@@ -647,7 +661,14 @@ class _Reader:
         if own is not None and FILLER_RE.match(between):
             keys_named = self.keys_for(own, _scope_of(lead[: own.start]), None, None)[0]
             named = _Subject(keys_named, None)
-        if self.compared(lead) != "previous":
+        compared = self.compared(lead)
+        if (
+            compared is None
+            and self.carried_comparison == "previous"
+            and re.match(r"\s*其中", text[sentence_start:])
+        ):
+            compared = "previous"  # "…与2023年度持平。其中：因公出国（境）费支出决算持平"
+        if compared != "previous":
             return named  # "比预算无增减变化": not a change, but it names the clauses' fact
         tail = text[match.end() : min(len(text), match.end() + 6)]
         if re.match(r"[^，,。；;]{0,3}[\d.]+[万%]", tail):
@@ -669,6 +690,37 @@ class _Reader:
             if not any(s.sentence == self.sentence_id for s in said):
                 self.add(f"change_{key}", Decimal(0), Decimal(0), span, raw)
         return named
+
+    def absent(self, start: int, end: int, heading_scope: str | None) -> None:
+        """ "本单位无政府性基金预算拨款收入", "2024年无机关运行经费": a fact stated as none is 0."""
+        text = self.view.text
+        for match in ABSENT_RE.finditer(text, start, end):
+            after = text[match.end() : min(end, match.end() + 40)]
+            terms = find_terms(after)
+            if not terms or terms[0].start != 0:
+                continue
+            term = terms[0]
+            tail = ABSENT_TAIL_RE.match(after, term.end)
+            both = ABSENT_BOTH_RE.match(after, term.end) if tail is None else None
+            if both is not None and all(k.startswith("income_") for k in term.keys):
+                tail = both  # "无政府性基金预算财政拨款收入和支出": neither
+            if tail is None or FIGURE_RE.match(after, tail.end()):
+                continue
+            lead = text[start : match.start()]
+            scope = _scope_of(lead[-12:]) or _scope_of(after[: term.start])
+            keys, _ = self.keys_for(term, scope, self.paragraph_scope, heading_scope)
+            if not keys:
+                continue
+            if tail is both:
+                keys = keys + tuple("expenditure_" + k.removeprefix("income_") for k in keys)
+            year_match = list(YEAR_RE.finditer(lead))
+            year = int(year_match[-1].group(1)) if year_match else None
+            prefix = self.level_prefix(after[term.end : tail.end()], year, keys)
+            if prefix is None:
+                continue
+            span = self.raw(match.start(), match.end() + tail.end())
+            for key in keys:
+                self.add(prefix + key, Decimal(0), Decimal(0), span, span)
 
     def respectively(self, start: int, end: int) -> set[int]:
         """ "收、支总计各是4125.49,4143.91万元", "基本支出、项目支出分别比上年增加5万元、3万元":

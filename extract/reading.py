@@ -25,6 +25,10 @@ _HEADING_START_RE = re.compile(
     r"^\s*(?:第[一二三四五六七八九十\d]+[部分章节]|[一二三四五六七八九十]{1,3}[、.．]|"
     r"[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．](?!\d)|[①-⑳]|表\s*\d)"
 )
+# words a sentence cannot stop on: a line ending in one goes on in the next line
+CONTINUING_END_RE = re.compile(
+    r"[^\s\d](?:为|的|比|较|与|和|及|完成|占|达|是|其中|比上年|较上年|增加|减少|增长|下降)$"
+)
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 # Some mirror sites gloss characters with their pinyin: "事業(yè)收入", "結(jié)轉(zhuǎn)". A gloss
@@ -160,6 +164,23 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
         )
     ):
         return True  # "…增长" / "100.00%。": a sentence goes on into its figure
+    if (
+        CONTINUING_END_RE.search(line)
+        and following < len(lines)
+        and text[slice(*lines[following])].strip()
+        and not text[slice(*lines[following])].startswith("\t")
+        and not _HEADING_START_RE.match(text[slice(*lines[following])])
+    ):
+        return True  # "…公务接待费支出决算为0.00万元，完成" / "预算的0%": no line ends on 完成
+    if (
+        following < len(lines)
+        and len(line.strip()) >= 20
+        and re.match(r"[\u4e00-\u9fff]", line[-1])
+        and re.match(
+            r"\s*[（(][^）)\d一二三四五六七八九十]{1,3}[）)]", text[slice(*lines[following])]
+        )
+    ):
+        return True  # "…其中：因公出国" / "（境）费支出决算持平": a name broken before its remark
     if width is None or len(line.strip()) < width - 6:
         return False  # a short line ends its paragraph (or is a heading)
     while following < len(lines) and _PAGE_NUMBER_RE.match(text[slice(*lines[following])]):

@@ -288,3 +288,29 @@ def test_parts_listed_under_a_line_ending_in_qizhong_take_its_scope() -> None:
     assert float(facts.get("expenditure_personnel_general_budget").value) == 489.18
     assert float(facts.get("expenditure_public_general_budget").value) == 46.89
     assert facts.get("expenditure_personnel") is None
+
+
+def test_a_fact_stated_as_none_is_zero() -> None:
+    facts = facts_in_snippet("2024年上海市某福利院无机关运行经费。", 2024, "budget")
+    assert facts.get("operating_expenses").value == 0
+    facts = facts_in_snippet("本单位2024年度没有政府性基金预算财政拨款收入和支出。", 2024)
+    assert facts.get("income_fund").value == 0 and facts.get("expenditure_fund").value == 0
+    assert facts_in_snippet("与上年相比无变化。", 2024).statements == {}
+
+
+def test_a_line_cannot_end_on_a_word_that_needs_its_object() -> None:
+    view = read("公务接待费支出决算为0.00万元，完成\n预算的0%。")
+    assert "完成预算的0%" in view.text
+    view = read("2024年度“三公”经费与2023年度持平。 其中：因公出国\n（境）费支出决算持平。")
+    assert "因公出国(境)费" in view.text
+
+
+def test_qizhong_parts_compare_like_the_sentence_before() -> None:
+    facts = facts_in_snippet(
+        "2024年度“三公”经费财政拨款支出决算数与2023年度持平。其中：因公出国（境）费支出决算持平；"
+        "公务接待费支出决算持平。",
+        2024,
+        "final_account",
+    )
+    assert facts.get("change_three_public_abroad").value == 0
+    assert facts.get("change_three_public_reception").value == 0
