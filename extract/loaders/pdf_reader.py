@@ -370,10 +370,32 @@ def _read_page(page: Any) -> _Page:
 
 
 def _continues(previous: _Grid | None, grid: _Grid) -> bool:
-    """The same table going on after a page break: as many columns, at the same places."""
-    if previous is None or len(previous.xs) != len(grid.xs):
+    """The same table going on after a page break: the same outer edges, and every column
+    edge one of the table's own (a 合计 row alone on the new page merges the code cells)."""
+    if previous is None or len(grid.xs) > len(previous.xs):
         return False
-    return all(abs(a - b) <= 2 * _TOLERANCE for a, b in zip(previous.xs, grid.xs, strict=True))
+    near = 2 * _TOLERANCE
+    if abs(previous.xs[0] - grid.xs[0]) > near or abs(previous.xs[-1] - grid.xs[-1]) > near:
+        return False
+    return all(any(abs(x - y) <= near for y in previous.xs) for x in grid.xs)
+
+
+def _widened(previous: _Grid, grid: _Grid) -> list[list[str]]:
+    """The continued rows laid out on the table's own columns: a merged label covers every
+    column it spans (as in :func:`_grids`), a merged figure stands in the first."""
+    if len(grid.xs) == len(previous.xs):
+        return grid.rows
+    starts = [min(range(len(previous.xs)), key=lambda i: abs(previous.xs[i] - x)) for x in grid.xs]
+    rows = []
+    for row in grid.rows:
+        wide = [""] * (len(previous.xs) - 1)
+        for number, text in enumerate(row):
+            first, last = starts[number], starts[number + 1]
+            for column in range(first, last):
+                if column == first or not _NUMERIC_RE.match(text):
+                    wide[column] = text
+        rows.append(wide)
+    return rows
 
 
 def _without_repeated_header(previous: _Grid, rows: list[list[str]]) -> list[list[str]]:
@@ -441,7 +463,7 @@ def _read_pdf(data: bytes, p: Path, warnings: list[str]) -> LoadedText:
                     continue
                 joined = position == 0 and _continues(last_table, content)
                 if joined and last_table is not None:
-                    rows = _without_repeated_header(last_table, rows)
+                    rows = _without_repeated_header(last_table, _widened(last_table, content))
                 out.table(rows, continues=joined)
                 if not joined or last_table is None:
                     last_table = content
