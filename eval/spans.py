@@ -79,17 +79,17 @@ def occurrences_ignoring_space(text: str, quote: str) -> list[Span]:
 
 
 def locate(text: str, quote: str, grounder: Grounder | None = None) -> list[Span]:
-    """Where a gold quote sits: its exact occurrences, else the one place the grounder
-    (punctuation-width and whitespace folding, then fuzzy) aligns it to; [] if nowhere.
+    """Where a gold quote sits: its occurrences (exact, or ignoring blank space), else the one
+    place the grounder (punctuation-width and whitespace folding, then fuzzy) aligns it to;
+    [] if nowhere.
 
     Gold files are typed by people, who may write a half-width comma where the source has
     a full-width one; that must not turn a correct extraction into an error."""
-    exact = occurrences(text, quote)
-    if exact:
-        return exact
-    spaced = occurrences_ignoring_space(text, quote)
-    if spaced:
-        return spaced  # a table row quoted "合计 689.35" stands on several lines, maybe twice
+    # a table row quoted "合计 689.35" stands on several lines, maybe twice; a reason may be
+    # printed once on one line and once broken over two: every place counts (LABELLING.md)
+    places = sorted(set(occurrences(text, quote)) | set(occurrences_ignoring_space(text, quote)))
+    if places:
+        return places
     grounded = (grounder or Grounder(text)).ground(quote)
     return [] if grounded is None else [(grounded.start, grounded.end)]
 

@@ -341,6 +341,8 @@ class _Reader:
         zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
         figures_before = False
         handled = self.respectively(start, end)
+        was_inside = False  # the last figure stood inside a parenthesis
+        outer_subject: _Subject | None = None  # the subject of the last figure outside one
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
             if match.start("num") in handled:
@@ -356,6 +358,12 @@ class _Reader:
                 subject = named or subject  # "…维护费支出比上年无变化，比预算增加1.05万元"
             figures_before_this = figures_before
             figures_before = True
+            if not was_inside:
+                outer_subject = subject
+            inside = _depth(text, start, match.start()) > 0
+            if not inside and was_inside:
+                subject = outer_subject  # "…87.15万元(其中，…运行费87.15万元),较上年增长…"
+            was_inside = inside
             value, half, unit = _amount(match)
             lead = text[previous_end : match.start()]
             previous_end = match.end()
@@ -455,6 +463,17 @@ class _Reader:
             ):
                 # "…公务接待费预算8万元。较上年预算下降20%": the paragraph's fact
                 keys, scope = self.topic.keys, self.topic.scope
+            elif (
+                subject is None
+                and not figures_before_this
+                and self.topic is not None
+                and unit != "%"
+                and YEAR_RE.search(segment)
+                and self.only_qualifiers(segment)
+            ):
+                # "…运行维护费预算数50万元。2015年预算数160万元，…下降68.8%": the paragraph's
+                # fact in another year
+                keys, scope = self.topic.keys, self.topic.scope
             else:
                 keys, scope = (), None
             if unit != "%" and direction is None:
@@ -479,7 +498,7 @@ class _Reader:
                 sign = 1 if direction in INCREASE else -1
                 for key in keys:
                     self.add(f"change_{key}", sign * abs(value), half, span, figure)
-                if term is not None:
+                if term is not None or subject is None:
                     subject = _Subject(keys, scope)  # "收入支出总计增加X万元，增长Y%"
                 last_sign = sign
                 continue
@@ -527,6 +546,10 @@ class _Reader:
             year = int(found.split(":")[1])
             if self.year is None or year == self.year - 1:
                 return "other" if self.final and found.endswith(":budget") else "previous"
+            if year == self.year and not self.final and found.endswith(":budget"):
+                # a budget cannot be compared with itself: "2026年预算…比2026年预算增加" is a
+                # slip for the year before
+                return "previous"
             return "budget" if year == self.year else "other"
         return found
 
@@ -865,6 +888,17 @@ def _without_remarks(text: str) -> str:
 
 def _without_comparisons(text: str) -> str:
     return COMPARISON_RE.sub("", text)
+
+
+def _depth(text: str, start: int, end: int) -> int:
+    """How many parentheses are open at ``end`` (counted from ``start``)."""
+    depth = 0
+    for char in text[start:end]:
+        if char in "(（":
+            depth += 1
+        elif char in ")）" and depth:
+            depth -= 1
+    return depth
 
 
 def _listed_terms(clause: str) -> list[Term]:

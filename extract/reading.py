@@ -26,9 +26,7 @@ _HEADING_START_RE = re.compile(
     r"[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．](?!\d)|[①-⑳]|表\s*\d)"
 )
 # words a sentence cannot stop on: a line ending in one goes on in the next line
-CONTINUING_END_RE = re.compile(
-    r"[^\s\d](?:为|的|比|较|与|和|及|完成|占|达|是|其中|比上年|较上年|增加|减少|增长|下降)$"
-)
+CONTINUING_END_RE = re.compile(r"[^\s\d](?:为|的|比|较|与|和|及|完成|占|达|其中|比上年|较上年)$")
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 # Some mirror sites gloss characters with their pinyin: "事業(yè)收入", "結(jié)轉(zhuǎn)". A gloss
@@ -165,7 +163,7 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
     ):
         return True  # "…增长" / "100.00%。": a sentence goes on into its figure
     if (
-        CONTINUING_END_RE.search(line)
+        (CONTINUING_END_RE.search(line) or line[-1] in "，,、")
         and following < len(lines)
         and text[slice(*lines[following])].strip()
         and not text[slice(*lines[following])].startswith("\t")

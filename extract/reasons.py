@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from budgetlens.extract.document import Document, Span
 from budgetlens.extract.facts import Facts, Statement
@@ -32,6 +33,7 @@ from budgetlens.extract.lexicon import find_terms, scoped_key, split_key
 
 STRONG_CUE_RE = re.compile(
     r"(?:(?:增加|减少|增长|下降|持平|变动|变化|增减|差异|上升|降低)(?:的)?)?(?:主要)?(?:变动)?原因"
+    r"(?:说明(?=[:：]))?"
     r"(?P<all>都|均)?(?:主要)?(?:都|均)?(?:是|为|系|有|在于)?(?:由于|因为)?[:：]?"
     r"|(?:增加|减少|增长|下降)(?:的)?因素(?:主要)?(?:为|是|有)[:：]?"
 )
@@ -80,6 +82,60 @@ def _changes(doc: Document, facts: Facts) -> list[_Change]:
         for figure, group in by_figure.items()
     ]
     return sorted(out, key=lambda c: c.end)
+
+
+# "相比2018年公务接待费有所减少，主要是因为…": a change stated by its direction alone
+DIRECTION_ONLY_RE = re.compile(
+    r"(?:有所|略有|均有所|大幅|明显|较大幅度)?(?P<direction>增加|减少|下降|增长|上升|降低)"
+    r"(?=[，,]?(?:主要|原因|由于|因为|是因为))"
+)
+DIRECTION_ONLY_FILLER_RE = re.compile(
+    r"^(?:[“”\"()（）、\s]|(?:19|20)\d{2}年度?|本年度?|当年|全年|相比|比较|同比|与|比|较|上年度?|"
+    r"去年|上一年度?|预算数?|决算数?|支出|经费|的|都|均)*$"
+)
+
+
+def _direction_only(doc: Document) -> list[_Change]:
+    """Changes a clause states with a direction and no figure, right before a cue: their
+    reasons are keyed like any other (a sign, no amount: nothing else is read from them)."""
+    text = doc.reading.text
+    out = []
+    for number, match in enumerate(DIRECTION_ONLY_RE.finditer(text)):
+        clause_start = max(text.rfind(c, 0, match.start()) for c in "，,；;。\n") + 1
+        clause = text[clause_start : match.start()]
+        if re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|%)", clause):
+            continue
+        terms = find_terms(clause)
+        if len(terms) != 1:
+            continue
+        term = terms[0]
+        if not DIRECTION_ONLY_FILLER_RE.match(clause[: term.start] + clause[term.end :]):
+            continue
+        scope = (
+            "general_budget"
+            if "一般公共预算" in clause[: term.start]
+            else "fiscal"
+            if "财政拨款" in clause[: term.start]
+            else None
+        )
+        sign = Decimal(1) if match["direction"] in ("增加", "增长", "上升") else Decimal(-1)
+        raw = doc.reading.raw_span(clause_start, match.end())
+        statements = [
+            Statement(
+                key="change_" + scoped_key(base, scope),
+                value=sign,
+                half_unit=Decimal(0),
+                span=raw,
+                figure_span=raw,
+                source="text",
+                sentence=-(10**6 + number),
+            )
+            for base in term.keys
+        ]
+        out.append(
+            _Change(clause_start + term.start, match.end(), statements[0].sentence, statements)
+        )
+    return out
 
 
 def _level_ends(doc: Document, facts: Facts) -> list[int]:
@@ -183,6 +239,21 @@ def _named_changes(
     wants = 1 if INCREASE_WORD_RE.search(subject) else -1 if DECREASE_WORD_RE.search(subject) else 0
     if INCREASE_WORD_RE.search(subject) and DECREASE_WORD_RE.search(subject):
         wants = 0  # "增加（减少）的主要原因"
+    named = _named_since(before, since, bases, families, wants)
+    if not named and since > cue_start - 1500:
+        # "二、“三公”经费增减变化原因说明：…" under a heading of its own (or after a table the
+        # page broke into sections): the changes its subject names, before that section
+        named = _named_since(before, cue_start - 1500, bases, families, wants)
+    return named
+
+
+def _named_since(
+    before: list[_Change],
+    since: int,
+    bases: set[str],
+    families: tuple[str, ...],
+    wants: int,
+) -> list[_Change]:
     named = []
     for change in before:
         if change.end < since:
@@ -205,7 +276,12 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
     """Raw spans of the reasons the text gives, by change key."""
     view = doc.reading
     text = view.text
-    changes = _changes(doc, facts)
+    stated = _changes(doc, facts)
+    stated_ends = {c.end for c in stated}
+    changes = sorted(
+        stated + [c for c in _direction_only(doc) if c.end not in stated_ends],
+        key=lambda c: c.end,
+    )
     if not changes:
         return {}
     level_ends = _level_ends(doc, facts)
@@ -263,7 +339,8 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
         reason = _reason_span(text, cue.end(), label_starts)
         if reason is None:
             continue
-        explained = [last]
+        # the figures of one clause ("收、支总计各减少A,B万元") share their reason
+        explained = [c for c in before if c.sentence == last.sentence and c.start == last.start]
         if strong and cue.group("all"):
             explained = [c for c in before if c.sentence == last.sentence]
         taken.append((cue.start(), reason[1]))

@@ -314,3 +314,62 @@ def test_qizhong_parts_compare_like_the_sentence_before() -> None:
     )
     assert facts.get("change_three_public_abroad").value == 0
     assert facts.get("change_three_public_reception").value == 0
+
+
+def test_a_change_stated_by_its_direction_alone_gets_its_reason() -> None:
+    reasons = _reasons(
+        "某县2019年“三公”经费决算说明\n公务接待费20.10万元。相比2018年公务接待费有所减少,"
+        "主要是因为认真贯彻落实中央八项规定精神。\n"
+    )
+    assert reasons["change_three_public_reception"] == ["认真贯彻落实中央八项规定精神"]
+
+
+def test_the_figures_of_one_respectively_clause_share_their_reason() -> None:
+    reasons = _reasons(
+        "某院2022年单位决算说明\n与2021年相比,收、支总计各减少1267.86,2570.97万元。"
+        "主要变动原因是项目收入减少。\n"
+    )
+    assert reasons["change_income_total"] == reasons["change_expenditure_total"] == ["项目收入减少"]
+
+
+def test_a_reason_heading_names_the_changes_before_it() -> None:
+    reasons = _reasons(
+        "某办2018年“三公”经费预算说明\n2018年“三公”经费预算为16.4万元,比2017年减少2.4万元。\n"
+        "\t项目\n\t金额\n\n\t合计\n\t16.4\n\n"
+        "一、“三公”经费包括因公出国(境)费、公务用车购置及运行费和公务接待费。\n"
+        "二、“三公”经费增减变化原因说明:实行厉行节约。\n"
+    )
+    assert reasons["change_three_public_total"] == ["实行厉行节约"]
+
+
+def test_after_a_parenthesis_the_subject_is_the_one_before_it() -> None:
+    facts = facts_in_snippet(
+        "公务用车购置及运行费87.15万元(其中,公务用车购置费0万元,公务用车运行费87.15万元),"
+        "较上年预算增长329.31%。",
+        2022,
+        "budget",
+    )
+    assert float(facts.get("change_pct_three_public_vehicle").value) == 329.31
+    assert facts.get("change_pct_three_public_vehicle_operation") is None
+
+
+def test_the_paragraphs_fact_in_the_year_before_and_its_rate() -> None:
+    facts = facts_in_snippet(
+        "“公务用车运行维护费”预算数50万元,主要是应急用车费用。2015年预算数160万元,"
+        "2016年预算比2015年预算下降68.8%。",
+        2016,
+        "budget",
+    )
+    assert float(facts.get("previous_three_public_vehicle_operation").value) == 160
+    assert float(facts.get("change_pct_three_public_vehicle_operation").value) == -68.8
+
+
+def test_a_budget_compared_with_its_own_year_means_the_year_before() -> None:
+    facts = facts_in_snippet(
+        "财政拨款收入9628.22万元，比2026年预算增加793.14万元。", 2026, "budget"
+    )
+    assert float(facts.get("change_income_fiscal").value) == 793.14
+    facts = facts_in_snippet(
+        "支出决算9628.22万元，比2026年预算增加793.14万元。", 2026, "final_account"
+    )
+    assert facts.get("change_expenditure_total") is None
