@@ -342,6 +342,7 @@ class _Reader:
         figures_before = False
         handled = self.respectively(start, end)
         was_inside = False  # the last figure stood inside a parenthesis
+        just_changed = False  # the last figure was a change
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
@@ -420,6 +421,17 @@ class _Reader:
                     self.facts.unlabelled.append(figure)
                     continue
             rate = RATE_WORD_RE.search(lead)
+            changed_before, just_changed = just_changed, False
+            if (
+                direction is None
+                and unit == "%"
+                and changed_before
+                and last_sign is not None
+                and re.fullmatch(r"\s*[(（]", lead)
+            ):
+                # "较上年减少1.5万元(42.86%)": the rate of the change it stands beside
+                direction = "增加" if last_sign > 0 else "减少"
+                comparison = "previous"
             keys: tuple[str, ...]
             scope: str | None
             if (
@@ -501,6 +513,7 @@ class _Reader:
                 if term is not None or subject is None:
                     subject = _Subject(keys, scope)  # "收入支出总计增加X万元，增长Y%"
                 last_sign = sign
+                just_changed = True
                 continue
             self.last_level = (keys[0] if len(keys) == 1 else None, value, half, figure)
             if not keys:

@@ -118,6 +118,7 @@ RULE_TITLES = {
     "percent": "增减率与增减额、上年数相符",
     "completion": "完成率等于决算数除以预算数",
     "share": "占比等于分项除以总额",
+    "share_whole": "同一总额的各项占比相互一致",
     "balance": "预算收支平衡",
     "table_level": "表中上级科目等于下级科目之和",
     "table_total": "表中合计等于各行之和",

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from budgetlens.extract.checks.base import CheckResult, Operand, Status, fmt, grade, operand
 from budgetlens.extract.document import Document
-from budgetlens.extract.facts import Facts, Statement
+from budgetlens.extract.facts import Facts, Share, Statement
 from budgetlens.extract.lexicon import display_name, split_key
 
 
@@ -141,12 +141,23 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
             and ENUMERATION_RE.search(doc.text, total.figure_span[1], p.span[0] + 1)
             for p in stated.values()
         )
-        if (
+        # parts that already add up to more than the total fail whatever the unstated ones
+        # are: an amount is never negative (a change may be)
+        exceeded = prefix != "change_" and actual > total.value
+        if not exceeded and (
             not enumerated
             or _unnamed_amounts(facts, total.sentence)
             or not _sentence_ends(doc.text, max(p.span[1] for p in stated.values()))
         ):
             result.message = f"未说明{_names(missing)}，无法核对"
+            return result
+        if exceeded:
+            result.status = status
+            result.message = (
+                f"{display_name(total_key)}为{fmt(total.value)}万元，但已列出的分项相加已达"
+                f"{fmt(actual)}万元（多{fmt(actual - total.value)}万元；未列出的"
+                f"{_names(missing)}只会使它更大）"
+            )
             return result
     result.status = status
     if status == "fail" and missing:
@@ -423,14 +434,24 @@ def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
     """ "占X%": the part ÷ the whole. Checked only when both are known facts of one basis."""
     results = []
     for share in facts.shares:
-        if share.part is None or share.part_value is None or share.part_span is None:
+        if share.part_value is None or share.part_span is None:
             continue
         # a named whole; else each plausible one, the first that fits (a share fails only
-        # when no whole it could be of fits it)
-        candidates = (share.whole,) if share.whole else SHARE_PARENTS.get(share.part, ())
+        # when no whole it could be of fits it); a line of a breakdown that names no fact is
+        # a share of the total its sentence opens with ("…支出2940.05万元，主要用于以下方面：
+        # 一般公共服务支出（类）2106.66万元，占71.73%")
+        opening: Statement | None = None
+        if share.part is None:
+            found_opening = None if share.whole else _opening_total(doc, facts, share)
+            if found_opening is None:
+                continue
+            candidates: tuple[str, ...] = (found_opening[0],)
+            opening = found_opening[1]
+        else:
+            candidates = (share.whole,) if share.whole else SHARE_PARENTS.get(share.part, ())
         graded = []
         for whole_key in candidates:
-            found = facts.get(whole_key)
+            found = opening or facts.get(whole_key)
             if found is None or found.value == 0:
                 continue
             status = grade_ratio(
@@ -442,27 +463,137 @@ def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
             continue
         status, whole_key, whole = next((g for g in graded if g[0] != "fail"), graded[0])
         actual = share.part_value / whole.value * 100
+        part = share.part or "line"
         results.append(
             CheckResult(
-                id=f"share:{share.part}",
-                rule=f"share of {share.part} = {share.part} / {whole_key} × 100",
+                id=f"share:{share.part or _part_name(doc, share)}",
+                rule=f"share of {part} = {part} / {whole_key} × 100",
                 status=status,
                 expected=share.percent,
                 actual=actual.quantize(Decimal("0.0001")),
                 operands=[
                     Operand(
-                        f"share of {share.part}", share.percent, share.span, doc.quote(share.span)
+                        f"share of {share.part or 'line'}",
+                        share.percent,
+                        share.span,
+                        doc.quote(share.span),
                     ),
                     Operand(
-                        share.part, share.part_value, share.part_span, doc.quote(share.part_span)
+                        share.part or "line",
+                        share.part_value,
+                        share.part_span,
+                        doc.quote(share.part_span),
                     ),
                     operand(doc, whole_key or "", whole),
                 ],
                 message=""
                 if status != "fail"
-                else f"{display_name(share.part)}{fmt(share.part_value)}万元占"
+                else f"{_part_name(doc, share)}{fmt(share.part_value)}万元占"
                 f"{display_name(whole_key or '')}"
                 f"{fmt(whole.value)}万元的{fmt(actual.quantize(Decimal('0.01')))}%，文中写{fmt(share.percent)}%",
+            )
+        )
+    return results
+
+
+BREAKDOWN_RE = re.compile(r"主要用于|用于以下方面|其中|包括|分别为|具体(?:为|如下|情况如下)")
+
+
+def _opening_total(doc: Document, facts: Facts, share: Share) -> tuple[str, Statement] | None:
+    """The fact a sentence opens with when it goes on to break that fact down (主要用于以下
+    方面：/ 其中：) into the line the share is of."""
+    assert share.part_span is not None
+    first: Statement | None = None
+    first_key = None
+    for key, statements in facts.statements.items():
+        if key.startswith(("change_", "completion_", "budget_", "previous_")):
+            continue
+        for statement in statements:
+            if (
+                statement.source == "text"
+                and statement.sentence == share.sentence
+                and (first is None or statement.span[0] < first.span[0])
+            ):
+                first, first_key = statement, key
+    if first is None or first.figure_span[1] > share.part_span[0]:
+        return None
+    between = doc.text[first.figure_span[1] : share.part_span[0]]
+    if first_key is None or not BREAKDOWN_RE.search(between):
+        return None
+    return first_key, first
+
+
+def _part_name(doc: Document, share: Share) -> str:
+    """What a share is of, in the document's words: its fact's name, or the line it quotes."""
+    if share.part is not None:
+        return display_name(share.part)
+    assert share.part_span is not None
+    before = doc.text[max(0, share.part_span[0] - 40) : share.part_span[0]]
+    name = re.split(r"[，,；;：:。\n]", before)[-1].strip()
+    return name or "该项"
+
+
+def _whole_bounds(share: Share) -> tuple[Decimal, Decimal] | None:
+    """The values of the whole a share implies: part ÷ percent, each within its rounding
+    (the percentage may also be truncated: one unit of its last digit)."""
+    if share.part_value is None:
+        return None
+    slack = 2 * share.percent_half
+    low_pct, high_pct = share.percent - slack, share.percent + slack
+    low_part, high_part = share.part_value - share.part_half, share.part_value + share.part_half
+    if low_pct <= 0 or low_part <= 0:
+        return None
+    return low_part * 100 / high_pct, high_part * 100 / low_pct
+
+
+def check_share_wholes(doc: Document, facts: Facts) -> list[CheckResult]:
+    """Shares of one named whole the document does not state ("基本支出…占一般公共预算支出的
+    84.06%…项目支出…占一般公共预算支出的19.62%"): each implies the whole, and one whole has
+    one value. They fail only when no value of the whole fits every share."""
+    by_whole: dict[str, list[Share]] = {}
+    for share in facts.shares:
+        if share.whole and share.part_value is not None and share.part_span is not None:
+            by_whole.setdefault(share.whole, []).append(share)
+    results = []
+    for whole, shares in by_whole.items():
+        if facts.get(whole) is not None or len(shares) < 2:
+            continue  # a stated whole: each share is checked against it
+        bounded = [(s, b) for s in shares if (b := _whole_bounds(s)) is not None]
+        if len(bounded) < 2:
+            continue
+        low = max(bounded, key=lambda x: x[1][0])
+        high = min(bounded, key=lambda x: x[1][1])
+        if low[1][0] <= high[1][1]:
+            continue
+        operands = []
+        for share, _ in (low, high):
+            assert share.part_span is not None and share.part_value is not None
+            operands.append(
+                Operand(
+                    f"part of {whole}",
+                    share.part_value,
+                    share.part_span,
+                    doc.quote(share.part_span),
+                )
+            )
+            operands.append(
+                Operand(f"share of {whole}", share.percent, share.span, doc.quote(share.span))
+            )
+        implied = [
+            (s.part_value * 100 / s.percent).quantize(Decimal("0.01"))
+            for s, _ in (low, high)
+            if s.part_value is not None
+        ]
+        results.append(
+            CheckResult(
+                id=f"share_whole:{whole}",
+                rule=f"every share of {whole} implies the same {whole}",
+                status="fail",
+                operands=operands,
+                message=(
+                    f"按各自的占比推算，{display_name(whole)}一处约为{fmt(implied[0])}万元，"
+                    f"另一处约为{fmt(implied[1])}万元，两个占比不可能同时成立"
+                ),
             )
         )
     return results
@@ -509,5 +640,6 @@ def fact_checks(doc: Document, facts: Facts) -> list[CheckResult]:
     for key, statements in facts.statements.items():
         results.append(check_repeated(doc, key, statements))
     results.extend(check_shares(doc, facts))
+    results.extend(check_share_wholes(doc, facts))
     results.append(check_balance(doc, facts))
     return [r for r in results if r is not None]

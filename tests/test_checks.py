@@ -1,0 +1,56 @@
+"""Checks on short texts: each fails on the disagreement it exists for, names every operand,
+and passes (or defers) when the figures agree within their printed rounding."""
+
+from __future__ import annotations
+
+from budgetlens.extract.checks.base import CheckResult
+from budgetlens.extract.record import parse_text
+
+
+def _checks(text: str) -> dict[str, CheckResult]:
+    return {c.id: c for c in parse_text(text, "c.txt").checks}
+
+
+def test_a_rate_in_parentheses_is_checked_against_its_change() -> None:
+    checks = _checks(
+        "某局2019年“三公”经费预算说明\n公务接待费2.30万元,较上年减少1.5万元(42.86%)。\n"
+    )
+    result = checks["percent:three_public_reception"]
+    assert result.status == "fail" and "39.47%" in result.message
+    agreeing = _checks(
+        "某局2019年“三公”经费预算说明\n公务接待费2.30万元,较上年减少1.5万元(39.47%)。\n"
+    )
+    assert agreeing["percent:three_public_reception"].status == "pass"
+
+
+def test_shares_of_one_unstated_whole_must_imply_one_whole() -> None:
+    text = (
+        "某局2024年部门预算\n一般公共预算支出情况:\n1.基本支出2476260.58元,占一般公共预算支出的84.06%;\n"
+        "2.项目支出469500元,占一般公共预算支出的{}%。\n"
+    )
+    result = _checks(text.format("19.62"))["share_whole:expenditure_general_budget"]
+    assert result.status == "fail" and len(result.operands) == 4
+    assert "share_whole:expenditure_general_budget" not in _checks(text.format("15.94"))
+
+
+def test_parts_that_already_exceed_their_total_fail_though_some_are_unstated() -> None:
+    checks = _checks(
+        "某局2016年“三公”经费预算说明\n2016年三公经费预算拨入33万元,2015年三公经费预算拨入57.55万元。"
+        "其中:1、公务接待费2016年预算8万元,2015年预算12.5万元;2、公务车辆运行2016年预算25万元,"
+        "2015年预算45.4万元。\n"
+    )
+    result = checks["sum:previous_three_public_total"]
+    assert result.status == "fail" and "只会使它更大" in result.message
+    assert checks["sum:three_public_total"].status != "fail"
+
+
+def test_a_line_of_a_breakdown_is_a_share_of_the_total_its_sentence_opens_with() -> None:
+    text = (
+        "某局2024年度部门决算\n一般公共预算财政拨款支出2940.05万元，主要用于以下方面：一般公共服务支出"
+        "（类）2106.66万元，占{}%；社会保障和就业支出（类）326.72万元，占11.11%。\n"
+    )
+    failing = [c for c in _checks(text.format("71.73")).values() if c.id.startswith("share:")]
+    assert [c.status for c in failing] == ["fail", "pass"]
+    assert "一般公共服务支出（类）" in failing[0].message
+    passing = [c for c in _checks(text.format("71.65")).values() if c.id.startswith("share:")]
+    assert all(c.status != "fail" for c in passing)
