@@ -20,6 +20,7 @@ from pathlib import Path
 
 from budgetlens import __version__
 from budgetlens.errors import BudgetLensError, FatalError, LoadError
+from budgetlens.extract.amount_labels import label_amounts
 from budgetlens.extract.loaders import DEFAULT_MAX_BYTES, LoadedText, load_bytes, load_text
 from budgetlens.extract.narrative import extract_narrative
 from budgetlens.extract.record import PARSER_VERSION, ParsedDocument, build_record, parse_loaded
@@ -114,6 +115,7 @@ def parse(loaded: LoadedText, name: str) -> ParsedDocument:
 def extract(parsed: ParsedDocument, llm: LLM | None, on_stage: StageFn | None = None) -> Record:
     """Stage 3: the record, with the narrative read by ``llm`` (cue phrases if None)."""
     before = llm.stats.calls if llm is not None else 0
+    left_out = label_amounts(parsed, llm)
     on_sentence = (lambda n, m: on_stage(f"extract {n}/{m}")) if on_stage else None
     narrative = extract_narrative(parsed, llm, on_sentence)
     parsed.extra_checks.extend(narrative.checks)
@@ -124,6 +126,7 @@ def extract(parsed: ParsedDocument, llm: LLM | None, on_stage: StageFn | None = 
     record.goals = narrative.goals
     record.operating_uses = narrative.operating_uses
     record.ungrounded_dropped = len(narrative.dropped)
+    record.model_labels_left_out = left_out
     record.model_calls = (llm.stats.calls - before) if llm is not None else 0
     return record
 

@@ -55,6 +55,9 @@ class Statement:
     table: int | None = None  # the table a table statement comes from
     row: int | None = None
     column: int | None = None
+    # "rule" (the fact reader), or "model" (an unlabelled figure the model named and the
+    # arithmetic confirmed: :mod:`budgetlens.extract.amount_labels`)
+    method: str = "rule"
 
 
 @dataclass(slots=True)

@@ -104,7 +104,11 @@ def build_fact(doc: Document, key: str, statements: list[Statement], first: Stat
         page=doc.page_of(first.span[0]),
         section=doc.section_path(first.span[0]),
         source="table" if first.source == "table" else "text",
-        method="table" if first.source == "table" else "rule",
+        method="table"
+        if first.source == "table"
+        else "model"
+        if first.method == "model"
+        else "rule",
         label=display_name(key),
         others=[_statement(doc, s) for s in statements if s is not first],
     )

@@ -205,6 +205,10 @@ class Record(_Model):
     warnings: list[str] = Field(default_factory=list)
     model_calls: int = 0
     ungrounded_dropped: int = 0
+    model_labels_left_out: int = Field(
+        0,
+        description="unlabelled figures the model named but no check confirmed: not used",
+    )
     seconds: float | None = None
     provenance: Provenance | None = None
     error: str | None = Field(None, description="set on an error record: the problem")
