@@ -245,6 +245,66 @@ def is_listing(table: Table) -> bool:
     return bool(LISTING_TITLE_RE.search(title) or LISTING_HEADER_RE.search(headers))
 
 
+SUBTOTAL_RE = re.compile(r"^(?:合计|小计|总计)$")
+
+
+def _column_keys(table: Table, header: str) -> tuple[str, ...] | None:
+    """The fact a column's header path names, read from its deepest named part up:
+    "公务接待费/预算数" → 公务接待费, "公务用车购置及运行维护费/小计/预算数" → the 小计's parent,
+    "合计/决算数" of a “三公” table → the “三公” total."""
+    parts = [p for p in header.split("/") if p and not BUDGET_HEADER_RE.search(p)]
+    parts = [p for p in parts if not ACTUAL_HEADER_RE.search(p)]
+    for part in reversed(parts):
+        if SUBTOTAL_RE.match(part):
+            continue
+        keys = match_table_label(part)
+        if keys is not None:
+            return keys
+        return None  # a name that is no fact: not this table's figure
+    if parts and "三公" in fold(table.title):
+        return ("three_public_total",)
+    return None
+
+
+def _read_label_free_row(
+    doc: Document, table: Table, columns: list[Column], facts: Facts, factor: Decimal, final: bool
+) -> bool:
+    """A table of one row and no label column ("合计/预算数 | 合计/决算数 | 因公出国（境）费/预算数
+    …" over "2.85 | 0.39 | 0.00 …"): every column is a fact, named by its header path."""
+    if len(table.body) != 1 or any(c.kind not in ("amount", "empty") for c in columns):
+        return False
+    row = table.body[0]
+    taken: set[str] = set()
+    for column in columns:
+        if column.kind != "amount" or column.index >= len(row.cells):
+            continue
+        keys = _column_keys(table, column.header)
+        prefix = _column_prefix(column.header, final, doc.meta.year)
+        parsed = cell_number(row.cells[column.index].text)
+        if keys is None or prefix is None or parsed is None:
+            continue
+        cell = row.cells[column.index]
+        for key in keys:
+            if prefix + key in taken:
+                continue
+            taken.add(prefix + key)
+            facts.add(
+                Statement(
+                    key=prefix + key,
+                    value=parsed[0] * factor,
+                    half_unit=parsed[1] * factor,
+                    span=cell.span,
+                    figure_span=cell.span,
+                    source="table",
+                    sentence=-table.index,
+                    table=table.index,
+                    row=0,
+                    column=column.index,
+                )
+            )
+    return True
+
+
 def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
     """Facts a table states, each with the cell it was read from."""
     if table.unit is None or table.is_empty or len(table.body) < 1 or is_listing(table):
@@ -255,6 +315,8 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
     columns = column_kinds(table)
     final = doc.meta.kind == "final_account"
     scope = table_scope(table)
+    if _read_label_free_row(doc, table, columns, facts, factor, final):
+        return
     # rows of a classification table are functional or economic lines ("公务接待费" there is
     # the 30217 line of one kind of spending), never the unit's own facts: only its 合计
     classified = any(

@@ -68,3 +68,41 @@ def test_a_table_of_other_columns_on_the_next_page_is_its_own() -> None:
     loaded = load_bytes(data, "other.pdf")
     parsed = parse_text(loaded.text, "other.pdf", "pdf")
     assert len([t for t in parsed.doc.tables if t.rows]) == 2
+
+
+def test_a_double_spaced_paragraph_is_joined_over_all_its_lines() -> None:
+    pytest.importorskip("reportlab")
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle(
+        "cn", fontName="STSong-Light", fontSize=12, leading=31, firstLineIndent=24, wordWrap="CJK"
+    )
+    sentence = (
+        "“三公”经费财政拨款支出年初预算为2.85万元，支出决算为0.39万元，完成预算的13.68%，其中："
+        "因公出国（境）费决算为0.00万元，完成预算的0.00%；公务用车购置及运行维护费支出决算为0.00万元，"
+        "完成预算的0.00%；公务接待费支出决算为0.39万元，完成预算的13.68%。"
+    )
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf).build([Paragraph(sentence, body), Paragraph("第二段。", body)])
+    text = load_bytes(buf.getvalue(), "spaced.pdf").text
+    lines = [line for line in text.split("\n") if line.strip()]
+    assert len(lines) == 2 and lines[0].startswith("“三公”") and lines[0].endswith("13.68%。")
+
+
+def test_a_one_row_table_without_labels_is_read_by_its_column_paths() -> None:
+    cells = [
+        ["合计", "合计", "因公出国（境）费", "因公出国（境）费", "公务接待费", "公务接待费"],
+        ["预算数", "决算数", "预算数", "决算数", "预算数", "决算数"],
+        ["2.85", "0.39", "0.00", "0.00", "2.85", "0.39"],
+    ]
+    table = "\n\n".join("\n".join("\t" + c for c in row) for row in cells)
+    text = "某局2024年度部门决算\n财政拨款“三公”经费支出决算表\n单位：万元\n\n" + table + "\n"
+    facts = parse_text(text, "t.txt").facts
+    assert float(facts.get("three_public_total").value) == 0.39
+    assert float(facts.get("budget_three_public_total").value) == 2.85
+    assert float(facts.get("budget_three_public_reception").value) == 2.85
+    assert float(facts.get("three_public_abroad").value) == 0

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
@@ -300,7 +301,7 @@ _HEADING_START_RE: Final = re.compile(
 )
 
 
-def _wraps(line: _Line, following: _Line, left: float, right: float) -> bool:
+def _wraps(line: _Line, following: _Line, left: float, right: float, pitch: float = 0.0) -> bool:
     """``line`` was only wrapped at the text block's right edge and ``following`` goes on
     with the same paragraph: it starts at the left edge (a new paragraph is indented) and is
     not a heading."""
@@ -314,7 +315,9 @@ def _wraps(line: _Line, following: _Line, left: float, right: float) -> bool:
         return False
     if following.x0 > left + 0.8 * width or _HEADING_START_RE.match(following.text):
         return False
-    return following.top - line.top < 3 * width  # the next line, not one further down
+    # the next line, not one further down (a double-spaced page has a wide pitch; a median
+    # character width is small where a line is mostly digits)
+    return following.top - line.top < max(3 * width, 1.3 * pitch)
 
 
 def _paragraphs(lines: list[_Line]) -> list[_Line]:
@@ -335,13 +338,16 @@ def _paragraphs(lines: list[_Line]) -> list[_Line]:
     )
     if right is None:
         return lines
+    steps = sorted(b.top - a.top for a, b in pairwise(lines) if b.top > a.top)
+    pitch = steps[len(steps) // 2] if steps else 0.0  # the page's usual line pitch
     out = [lines[0]]
     for line in lines[1:]:
         last = out[-1]
-        if _wraps(last, line, left, right):
+        if _wraps(last, line, left, right, pitch):
             joiner = " " if last.text[-1].isascii() and line.text[0].isascii() else ""
+            # the joined line sits where its last line does: the next one is measured from it
             out[-1] = _Line(
-                last.top, last.text + joiner + line.text, last.x0, line.x1, line.char_width
+                line.top, last.text + joiner + line.text, last.x0, line.x1, line.char_width
             )
             out[-1].x1 = line.x1
         else:
