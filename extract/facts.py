@@ -37,7 +37,7 @@ from budgetlens.extract.lexicon import (
     scoped_key,
 )
 from budgetlens.extract.numbers import UNIT_IN_WAN, half_unit_of, to_decimal
-from budgetlens.extract.reading import Reading, read
+from budgetlens.extract.reading import Reading, fold, read
 
 
 @dataclass(slots=True)
@@ -154,6 +154,21 @@ ABSENT_TAIL_RE = re.compile(
     r"(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
 )
 ABSENT_BOTH_RE = re.compile(r"(?:和|及|与)支出(?:预算|决算)?(?=[，,。；;、)）\n]|$)")
+HEADING_FILLER_RE = re.compile(
+    r"(?:[\s、.．:：()（）“”\"]|[一二三四五六七八九十\d]|(?:19|20)\d{2}年度?|部门|单位|本级|"
+    r"情况|说明|总体|安排|预算|决算|的)*"
+)
+# a source of money named alone ("一般公共预算拨款2752.8万元"): income or expenditure by context
+SOURCE_NAME_RE = re.compile(
+    r"(?P<name>一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算)(?:财政)?拨款(?:资金)?"
+    r"(?!收入|支出)"
+)
+SOURCE_KEYS = {
+    "一般": "general_budget",
+    "公共": "general_budget",
+    "政府": "fund",
+    "国有": "state_capital",
+}
 LEAD_IN_END_RE = re.compile(r"(?:其中|包括|具体(?:如下|情况如下)?|如下)[:：]\s*$")
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
@@ -176,7 +191,7 @@ ACTUAL_BASIS_RE = re.compile(r"决算|实际支出|实际|执行数|支出决算
 PREVIOUS_RE = re.compile(r"上年|去年|上一年")
 # what may stand between a term and its figure: qualifiers, filler, years, a comparison
 FILLER_RE = re.compile(
-    r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年度?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
+    r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年(?:度|初)?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
     r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|数|"
     r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
@@ -314,6 +329,21 @@ class _Reader:
         section = self.doc.section_at(self.view.raw_span(view_offset, view_offset + 1)[0])
         return section is not None and bool(CLASSIFICATION_LINE_RE.search(section.title))
 
+    def heading_subject(self, view_offset: int) -> _Subject | None:
+        """The fact the innermost heading names when it names nothing else ("（一）收入预算",
+        "“三公”经费支出决算情况"), for a paragraph whose first figure has no name of its own."""
+        section = self.doc.section_at(self.view.raw_span(view_offset, view_offset + 1)[0])
+        if section is None:
+            return None
+        title = fold(section.title)
+        terms = find_terms(title)
+        if len(terms) != 1:
+            return None
+        rest = title[: terms[0].start] + title[terms[0].end :]
+        if not HEADING_FILLER_RE.fullmatch(rest):
+            return None
+        return _Subject(terms[0].keys, _scope_of(title[: terms[0].start]))
+
     def heading_scope(self, view_offset: int) -> str | None:
         """The scope the innermost heading names (一般公共预算 / 财政拨款), if any."""
         section = self.doc.section_at(self.view.raw_span(view_offset, view_offset + 1)[0])
@@ -346,6 +376,7 @@ class _Reader:
         handled = self.respectively(start, end)
         was_inside = False  # the last figure stood inside a parenthesis
         just_changed = False  # the last figure was a change
+        sentence_side: str | None = None  # "income" / "expenditure": the side of its first total
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
@@ -458,6 +489,15 @@ class _Reader:
                 keys, scope = self.keys_for(
                     term, scope, sentence_scope or fallback_scope, heading_scope
                 )
+            elif (
+                term is None
+                and sentence_side is not None
+                and (source := SOURCE_NAME_RE.match(_strip_leading(segment))) is not None
+                and self.only_qualifiers(_strip_leading(segment)[source.end() :])
+            ):
+                # "收入预算2752.8万元，其中：一般公共预算拨款2752.8万元": a source of money named
+                # alone is the side of the sentence's total (收入 or 支出)
+                keys, scope = (f"{sentence_side}_{SOURCE_KEYS[source['name'][:2]]}",), None
             elif subject is not None and COMPLETION_BASE_RE.search(segment) and unit != "%":
                 # "完成全年预算84.82万元的73.2%": the budget the subject is measured against
                 for key in subject.keys:
@@ -478,6 +518,17 @@ class _Reader:
             ):
                 # "…公务接待费预算8万元。较上年预算下降20%": the paragraph's fact
                 keys, scope = self.topic.keys, self.topic.scope
+            elif (
+                subject is None
+                and not figures_before_this
+                and self.topic is None
+                and unit != "%"
+                and direction is None
+                and self.only_qualifiers(segment)
+                and (heading := self.heading_subject(segment_start)) is not None
+            ):
+                # "（一）收入预算" / "2025年初预算数2752.8万元": the heading names the figure
+                keys, scope = heading.keys, heading.scope
             elif (
                 subject is None
                 and not figures_before_this
@@ -534,6 +585,8 @@ class _Reader:
             if sentence_prefix is None and term is not None:
                 sentence_prefix = prefix
             subject = _Subject(keys, scope)
+            if sentence_side is None and keys[0].startswith(("income_", "expenditure_")):
+                sentence_side = keys[0].split("_")[0]
             if self.topic is None and prefix == "":
                 self.topic = subject
             if sentence_scope is None and term is not None:
@@ -904,6 +957,10 @@ def _without_remarks(text: str) -> str:
 
 def _without_comparisons(text: str) -> str:
     return COMPARISON_RE.sub("", text)
+
+
+def _strip_leading(segment: str) -> str:
+    return LEADING_RE.sub("", segment, count=1)
 
 
 def _depth(text: str, start: int, end: int) -> int:

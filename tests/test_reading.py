@@ -373,3 +373,16 @@ def test_a_budget_compared_with_its_own_year_means_the_year_before() -> None:
         "支出决算9628.22万元，比2026年预算增加793.14万元。", 2026, "final_account"
     )
     assert facts.get("change_expenditure_total") is None
+
+
+def test_a_heading_names_a_paragraphs_unnamed_first_figure_and_sources_take_its_side() -> None:
+    text = (
+        "某镇2025年部门预算\n二、部门收支总体情况\n(一)收入预算\n"
+        "2025年初预算数2752.8万元,其中:一般公共预算拨款2752.8万元,政府性基金预算拨款0万元。\n"
+        "(二)支出预算\n支出预算2752.8万元,其中:一般公共预算拨款2752.8万元。\n"
+    )
+    facts = parse_text(text, "h.txt").facts
+    assert float(facts.get("income_total").value) == 2752.8
+    assert float(facts.get("income_general_budget").value) == 2752.8
+    assert facts.get("income_fund").value == 0
+    assert float(facts.get("expenditure_general_budget").value) == 2752.8
