@@ -21,11 +21,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from budgetlens.extract.document import Document, Metadata, Span, is_prose_line
-from budgetlens.extract.reading import Reading, fold
+from budgetlens.extract.reading import PINYIN_GLOSS_RE, Reading, fold
 
 _ORG_SUFFIX = (
     r"(?:管理委员会|委员会|管委会|人民政府|街道办事处|办事处|人民法院|人民检察院|检察院|法院|"
-    r"联合会|协会|科协|中心|学校|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|"
+    r"联合会|协会|科协|中心|学校|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|幼儿园|"
     r"纪念馆|文化馆|集中区|开发区|工委|党委|市委|县委|区委|财政所|司法所|"
     r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员]))"
 )
@@ -55,7 +55,8 @@ _LEADING_JUNK_RE = re.compile(
 _NOT_A_UNIT_RE = re.compile(
     r"年|预算|决算|经费|收入|支出|情况|说明|公开|合计|总计|项目|科目|本级|所属|下属|单位名称|"
     r"部门名称|主要|职能|职责|机构|概况|表|目录|级部门|^[本我该]|^(?:省|市|县|区|乡|镇)$|"
-    r"^(?:市级|区级|县级|省级|各)"
+    # "天水市幼儿园是天水市教育局直属的…": two names and a 是, not one name
+    r"^(?:市级|区级|县级|省级|各)|是[\u4e00-\u9fff]{2}"
 )
 # the usual place at the head of a name: a two-character city or county (梧州市, 寿县 aside)
 _CITY_RE = re.compile(r"(?:中国|中共)|[\u4e00-\u9fff]{2}(?:省|自治区|市|县|盟|旗)")
@@ -113,7 +114,9 @@ class _Finder:
         if not _ANCHORED_UNIT_RE.match(name) or _NOT_A_UNIT_RE.search(name):
             return None
         raw_start, raw_end = self.view.raw_span(start, end)
-        return _Candidate(self.doc.text[raw_start:raw_end], (raw_start, raw_end), rank)
+        # as printed, less a mirror's pinyin glosses ("政務(wù)服務(wù)中心")
+        printed = PINYIN_GLOSS_RE.sub("", self.doc.text[raw_start:raw_end])
+        return _Candidate(printed, (raw_start, raw_end), rank)
 
     def title_lines(self, limit: int = 12) -> list[tuple[int, int]]:
         return _lines(self.text, limit)

@@ -32,7 +32,7 @@ _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 # Some mirror sites gloss characters with their pinyin: "事業(yè)收入", "結(jié)轉(zhuǎn)". A gloss
 # is a parenthesised syllable with a tone mark right after a Chinese character; no reader
 # counts it as text, and it splits the terms the parser matches.
-_PINYIN_GLOSS_RE = re.compile(
+PINYIN_GLOSS_RE = re.compile(
     r"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"
 )
 
@@ -106,7 +106,7 @@ def read(raw: str) -> Reading:
     out: list[str] = []
     offsets = array("l")
     glossed = bytearray(len(folded))
-    for gloss in _PINYIN_GLOSS_RE.finditer(folded):
+    for gloss in PINYIN_GLOSS_RE.finditer(folded):
         glossed[gloss.start() : gloss.end()] = b"\x01" * (gloss.end() - gloss.start())
 
     def emit(char: str, at: int) -> None:

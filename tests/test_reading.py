@@ -386,3 +386,14 @@ def test_a_heading_names_a_paragraphs_unnamed_first_figure_and_sources_take_its_
     assert float(facts.get("income_general_budget").value) == 2752.8
     assert facts.get("income_fund").value == 0
     assert float(facts.get("expenditure_general_budget").value) == 2752.8
+
+
+def test_a_unit_is_named_as_printed_without_glosses_and_not_run_into_the_next_name() -> None:
+    text = (
+        "天水市幼兒園2017年度部門決算公開\n(二)機構設置情況\n"
+        "天水市幼兒園是天水市教育局直屬的教育事業(yè)單位。\n"
+        "2017年度,本單位收入為1687.45萬元。\n"
+    )
+    assert parse_text(text, "u.txt").doc.meta.unit == "天水市幼兒園"
+    glossed = "烏魯木齊市政務(wù)服務(wù)中心2023年度部門決算\n2023年度收入總計434.72萬元。\n"
+    assert parse_text(glossed, "g.txt").doc.meta.unit == "烏魯木齊市政務服務中心"
