@@ -197,6 +197,11 @@ def _reason_span(text: str, start: int, label_starts: list[int]) -> Span | None:
 SCOPE_SUBJECT_RE = re.compile(
     r"(?P<scope>财政拨款|一般公共预算)?(?:收入支出|收支|收入和支出|收、支)"
 )
+# a cue's own subject that only says "against last year" ("决算数较上年减少原因是")
+LAST_YEAR_SUBJECT_RE = re.compile(
+    r"(?:决算数?|预算数?|支出|本年|今年)?(?:较|比|与)(?:上年|去年|上一年度?)(?:相比)?"
+    r"(?:增加|减少|下降|增长|增减)?的?"
+)
 INCREASE_WORD_RE = re.compile(r"增加|增长|上升|提高")
 DECREASE_WORD_RE = re.compile(r"减少|下降|降低|压减")
 FISCAL_FAMILY = ("_fiscal",)  # 财政拨款收入/支出 (and its 收支总计), not each source
@@ -320,6 +325,21 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             continue
         last = before[-1]
         in_sentence = last.end > sentence_start
+        if (
+            strong
+            and not in_sentence
+            and LAST_YEAR_SUBJECT_RE.fullmatch(subject.strip(" ，,；;"))
+            and "\n" not in text[last.end : cue.start()]
+        ):
+            # "…较上年减少0.47万元。决算数小于预算数的主要原因是…。决算数较上年减少原因是…":
+            # a cue about the change against last year, after a sentence about the budget
+            reason = _reason_span(text, cue.end(), label_starts)
+            if reason is not None:
+                taken.append((cue.start(), reason[1]))
+                raw = view.raw_span(*reason)
+                for key in _keys_of([last], changes):
+                    found.setdefault(key, []).append(raw)
+            continue
         if not in_sentence:
             # a cue opening a sentence explains the sentence just before, nothing further
             previous_start = max(text.rfind(c, 0, sentence_start - 1) for c in SENTENCE_END) + 1

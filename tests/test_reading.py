@@ -397,3 +397,12 @@ def test_a_unit_is_named_as_printed_without_glosses_and_not_run_into_the_next_na
     assert parse_text(text, "u.txt").doc.meta.unit == "天水市幼兒園"
     glossed = "烏魯木齊市政務(wù)服務(wù)中心2023年度部門決算\n2023年度收入總計434.72萬元。\n"
     assert parse_text(glossed, "g.txt").doc.meta.unit == "烏魯木齊市政務服務中心"
+
+
+def test_a_cue_about_last_year_after_a_sentence_about_the_budget() -> None:
+    reasons = _reasons(
+        "某中心2023年“三公”经费决算说明\n1.公务接待费预算为1万元,支出决算为0.53万元,完成预算的47%;"
+        "较上年减少0.47万元,下降47 %。决算数小于预算数的主要原因是公务接待费减少。"
+        "决算数较上年减少原因是严格执行中央八项规定,勤俭节约。\n"
+    )
+    assert reasons["change_three_public_reception"] == ["严格执行中央八项规定,勤俭节约"]
