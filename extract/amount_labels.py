@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
-from budgetlens.extract.checks import run_checks
-from budgetlens.extract.facts import FIGURE_RE, INCREASE, Statement, _amount
+from budgetlens.extract.checks import CheckResult, run_checks
+from budgetlens.extract.facts import FIGURE_RE, Statement, _amount
 from budgetlens.extract.lexicon import CANONICAL_BASE_KEYS, display_name
 from budgetlens.extract.record import ParsedDocument
 from budgetlens.llm.base import LLM, ModelOutputError
@@ -30,7 +30,7 @@ NONE = "none"
 SENTENCE_END = "。！？!?\n"
 CLAUSE_BREAK = "，,；;：:。\n"
 DIRECTION_RE = re.compile(r"(增加|增长|上升|提高|减少|下降|降低|压减)(?:了|为|约)?$")
-# clauses whose figure is not this year's level or change: other years, budgets, rates
+# clauses whose figure is not this year's level: other years, budgets, rates
 SKIP_CLAUSE_RE = re.compile(r"上年|去年|上一年|预算数|年初预算|完成|占|为预算的")
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 LABELS: tuple[str, ...] = tuple(sorted(CANONICAL_BASE_KEYS))
@@ -38,13 +38,12 @@ LABELS: tuple[str, ...] = tuple(sorted(CANONICAL_BASE_KEYS))
 
 @dataclass(slots=True)
 class Candidate:
-    """One unlabelled figure: where it is, what it is worth, what kind of key it may take."""
+    """One unlabelled figure: where it is and what it is worth."""
 
     figure: tuple[int, int]
     clause_start: int
     value: Decimal
     half: Decimal
-    change: bool  # a change (增加/减少 right before it): its key takes change_
 
 
 def _label_model(count: int) -> type[BaseModel]:
@@ -64,7 +63,8 @@ def _label_model(count: int) -> type[BaseModel]:
 
 
 def candidates(parsed: ParsedDocument) -> list[Candidate]:
-    """The unlabelled amounts worth asking about: this year's levels and changes in 万元."""
+    """The unlabelled amounts worth asking about: this year's levels in 万元 (not a change,
+    a rate, another year's figure or a budget beside an actual)."""
     text = parsed.doc.text
     named = {s.figure_span for sts in parsed.facts.statements.values() for s in sts}
     out = []
@@ -79,11 +79,10 @@ def candidates(parsed: ParsedDocument) -> list[Candidate]:
         years = {int(y) for y in YEAR_RE.findall(clause)}
         if SKIP_CLAUSE_RE.search(clause) or years - {parsed.doc.meta.year}:
             continue
+        if DIRECTION_RE.search(clause.strip()):
+            continue  # a change: what changed is named by its sentence, not asked of the model
         value, half, _ = _amount(match)
-        direction = DIRECTION_RE.search(clause.strip())
-        if direction is not None:
-            value = value if direction.group(1) in INCREASE else -value
-        out.append(Candidate((start, end), clause_start, value, half, direction is not None))
+        out.append(Candidate((start, end), clause_start, value, half))
     return out
 
 
@@ -119,17 +118,12 @@ def propose(parsed: ParsedDocument, llm: LLM) -> list[tuple[Candidate, str]]:
 
 
 def _statement(parsed: ParsedDocument, candidate: Candidate, label: str) -> Statement:
+    # the figure's own sentence, as the reader numbered it (every prose amount is listed)
     sentence = next(
-        (
-            s.sentence
-            for sts in parsed.facts.statements.values()
-            for s in sts
-            if s.source == "text" and s.span[0] <= candidate.figure[0] <= s.span[1] + 200
-        ),
-        -(10**6),
+        (n for n, _, _, span in parsed.facts.amounts if span == candidate.figure), -(10**6)
     )
     return Statement(
-        key=("change_" if candidate.change else "") + label,
+        key=label,
         value=candidate.value,
         half_unit=candidate.half,
         span=(candidate.clause_start, candidate.figure[1]),
@@ -151,24 +145,30 @@ def confirm(parsed: ParsedDocument, proposals: list[tuple[Candidate, str]]) -> i
         )
         trial.add(statement)
         checks = run_checks(parsed.doc, trial)
-        reading = [
-            c
-            for c in checks
-            if any(o.span is not None and tuple(o.span) == statement.span for o in c.operands)
-            or any(
-                o.span is not None and tuple(o.span) == statement.figure_span for o in c.operands
-            )
-        ]
-        if (
-            reading
-            and all(c.status in ("pass", "rounding") for c in reading)
-            and any(c.status == "pass" for c in reading)
-        ):
+        if _confirmed(statement, parsed.checks, checks):
             parsed.facts = trial
             parsed.checks = checks
         else:
             left_out += 1
     return left_out
+
+
+RANK = {"pass": 0, "rounding": 1, "deferred": 2, "fail": 3}
+
+
+def _confirmed(statement: Statement, before: list[CheckResult], after: list[CheckResult]) -> bool:
+    """A check that reads the statement passes (a mere restatement, the same fact printed
+    twice, does not count) and no check anywhere got worse: a name that turns a deferred sum
+    into a failure is refused, not reported."""
+    was = {c.id: c.status for c in before}
+    if any(RANK[c.status] > RANK[was.get(c.id, "pass")] for c in after):
+        return False
+    spans = {statement.span, statement.figure_span}
+    reading = [
+        c for c in after if any(o.span is not None and tuple(o.span) in spans for o in c.operands)
+    ]
+    confirming = [c for c in reading if c.status == "pass" and not c.id.startswith("consistent")]
+    return bool(confirming) and all(c.status in ("pass", "rounding") for c in reading)
 
 
 def label_amounts(parsed: ParsedDocument, llm: LLM | None) -> int:

@@ -28,6 +28,7 @@ from budgetlens.extract.document import Document, Kind, Span, is_prose_line
 from budgetlens.extract.lexicon import (
     GENERAL_BUDGET_RE,
     SCOPED,
+    SOURCE_SCOPES,
     THREE_PUBLIC_PARTS,
     UNDATED_KEYS,
     VEHICLE_CONTEXT_RE,
@@ -35,6 +36,7 @@ from budgetlens.extract.lexicon import (
     find_terms,
     is_bare_total,
     scoped_key,
+    split_key,
 )
 from budgetlens.extract.numbers import UNIT_IN_WAN, half_unit_of, to_decimal
 from budgetlens.extract.reading import Reading, fold, read
@@ -163,12 +165,13 @@ SOURCE_NAME_RE = re.compile(
     r"(?P<name>一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算)(?:财政)?拨款(?:资金)?"
     r"(?!收入|支出)"
 )
-SOURCE_KEYS = {
-    "一般": "general_budget",
-    "公共": "general_budget",
-    "政府": "fund",
-    "国有": "state_capital",
-}
+# the totals whose sources are listed after them: they say which side a source is on
+SIDE_TOTALS = (
+    "income_total",
+    "expenditure_total",
+    "income_current_year",
+    "expenditure_current_year",
+)
 LEAD_IN_END_RE = re.compile(r"(?:其中|包括|具体(?:如下|情况如下)?|如下)[:：]\s*$")
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是")
 ITEM_START_RE = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])")
@@ -273,6 +276,7 @@ class _Reader:
         position = 0
         first = True
         lead_in: str | None = None  # the scope a line ending in "其中：" hands to the next
+        parent: set[str] = set()  # the fact that line breaks down
         for line in text.split("\n"):
             start, end = position, position + len(line)
             position = end + 1
@@ -289,6 +293,8 @@ class _Reader:
             heading_scope = self.heading_scope(start)
             self.topic = None
             self.paragraph_start = start
+            if lead_in is not None and not _starts_with_term(line, parent):
+                lead_in = None  # the list of parts is over
             # "…基本支出911.7万元，其中：" ending a line: its parts on the next line take its scope
             self.paragraph_scope = lead_in
             sentence_start = start
@@ -308,8 +314,8 @@ class _Reader:
                     sentence_start = stop
             if LEAD_IN_END_RE.search(line):
                 lead_in = self.paragraph_scope
-            elif lead_in is not None and not _starts_with_term(line):
-                lead_in = None  # the list of parts is over
+                topic_keys: tuple[str, ...] = self.topic.keys if self.topic else ()
+                parent = {split_key(k)[1] for k in topic_keys}
 
     def budget_basis(self, words: str) -> bool:
         """The clause is about budgets (预算数), not actuals."""
@@ -373,14 +379,14 @@ class _Reader:
         self.last_level = None
         zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
         figures_before = False
-        handled = self.respectively(start, end)
+        handled = self.respectively(start, end)  # the (start, end) of every listed figure
         was_inside = False  # the last figure stood inside a parenthesis
         just_changed = False  # the last figure was a change
         sentence_side: str | None = None  # "income" / "expenditure": the side of its first total
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
-            if match.start("num") in handled:
+            if any(a < match.end() and match.start() < b for a, b in handled):
                 previous_end = match.end()
                 figures_before = True
                 continue
@@ -497,7 +503,7 @@ class _Reader:
             ):
                 # "收入预算2752.8万元，其中：一般公共预算拨款2752.8万元": a source of money named
                 # alone is the side of the sentence's total (收入 or 支出)
-                keys, scope = (f"{sentence_side}_{SOURCE_KEYS[source['name'][:2]]}",), None
+                keys, scope = (f"{sentence_side}_{SOURCE_SCOPES[source['name'][:2]]}",), None
             elif subject is not None and COMPLETION_BASE_RE.search(segment) and unit != "%":
                 # "完成全年预算84.82万元的73.2%": the budget the subject is measured against
                 for key in subject.keys:
@@ -534,7 +540,8 @@ class _Reader:
                 and not figures_before_this
                 and self.topic is not None
                 and unit != "%"
-                and YEAR_RE.search(segment)
+                and year is not None
+                and year != self.year
                 and self.only_qualifiers(segment)
             ):
                 # "…运行维护费预算数50万元。2015年预算数160万元，…下降68.8%": the paragraph's
@@ -585,7 +592,7 @@ class _Reader:
             if sentence_prefix is None and term is not None:
                 sentence_prefix = prefix
             subject = _Subject(keys, scope)
-            if sentence_side is None and keys[0].startswith(("income_", "expenditure_")):
+            if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
                 sentence_side = keys[0].split("_")[0]
             if self.topic is None and prefix == "":
                 self.topic = subject
@@ -614,8 +621,8 @@ class _Reader:
         if found is not None and found.startswith("year:"):
             year = int(found.split(":")[1])
             if self.year is None or year == self.year - 1:
-                return "other" if self.final and found.endswith(":budget") else "previous"
-            if year == self.year and not self.final and found.endswith(":budget"):
+                return "other" if self.final and ":budget" in found else "previous"
+            if year == self.year and not self.final and found.endswith(":budget:plain"):
                 # a budget cannot be compared with itself: "2026年预算…比2026年预算增加" is a
                 # slip for the year before
                 return "previous"
@@ -799,14 +806,21 @@ class _Reader:
             if tail is None or FIGURE_RE.match(after, tail.end()):
                 continue
             lead = text[start : match.start()]
+            clause = lead[max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1) + 1 :]
+            if PREVIOUS_RE.search(clause):
+                continue  # "上年无公务接待费支出": last year's
             scope = _scope_of(lead[-12:]) or _scope_of(after[: term.start])
             keys, _ = self.keys_for(term, scope, self.paragraph_scope, heading_scope)
             if not keys:
                 continue
             if tail is both:
                 keys = keys + tuple("expenditure_" + k.removeprefix("income_") for k in keys)
-            year_match = list(YEAR_RE.finditer(lead))
-            year = int(year_match[-1].group(1)) if year_match else None
+            own_years = [
+                int(y.group(1))
+                for y in YEAR_RE.finditer(clause)
+                if not re.search(r"[比较与同]$", clause[: y.start()])
+            ]
+            year = own_years[-1] if own_years else None
             prefix = self.level_prefix(after[term.end : tail.end()], year, keys)
             if prefix is None:
                 continue
@@ -814,13 +828,13 @@ class _Reader:
             for key in keys:
                 self.add(prefix + key, Decimal(0), Decimal(0), span, span)
 
-    def respectively(self, start: int, end: int) -> set[int]:
+    def respectively(self, start: int, end: int) -> set[tuple[int, int]]:
         """ "收、支总计各是4125.49,4143.91万元", "基本支出、项目支出分别比上年增加5万元、3万元":
         n named facts, then 分别/各, then n figures, the i-th figure the i-th fact's. Returns
-        the view positions of the figures it read (or left unlabelled: when the counts differ
-        no figure is given to any fact). The unit printed after the last figure is theirs."""
+        the view spans of the figures it read (or left unlabelled: when the counts differ no
+        figure is given to any fact). The unit printed after the last figure is theirs."""
         text = self.view.text
-        handled: set[int] = set()
+        handled: set[tuple[int, int]] = set()
         keys_before: list[tuple[str, ...]] = []
         for cue in RESPECTIVELY_RE.finditer(text, start, end):
             figures: list[re.Match[str]] = []
@@ -840,7 +854,7 @@ class _Reader:
                 continue
             if len(figures) < 2:
                 if _listed_terms(text[max(start, cue.start() - 40) : cue.start()]):
-                    handled.add(last.start("num"))  # two facts, one figure: whose is it?
+                    handled.add((last.start(), last.end()))  # two facts, one figure: whose?
                     self.facts.unlabelled.append(self.raw(last.start("num"), last.end()))
                 continue
             if len({bool(n["pct"]) for n in figures if n["unit"] or n["pct"]}) > 1:
@@ -861,21 +875,34 @@ class _Reader:
             elif keys_before and not find_terms(clause):
                 keys = list(keys_before[-1])  # "…各减少A,B万元，各下降C%、D%": the same facts
             for number in figures:
-                handled.add(number.start("num"))
+                handled.add((number.start(), number.end()))
             if len(keys) != len(figures):
                 self.facts.unlabelled.extend(self.raw(n.start("num"), n.end()) for n in figures)
                 continue
             direction = cue["direction"] or _direction(clause)
             comparison = self.compared(clause + cue.group())
-            if direction is not None and comparison not in (None, "previous"):
+            if comparison is None and direction is not None:
+                comparison = self.compared(text[start : cue.end()])  # "与年初预算相比，…分别增加"
+            if direction is not None and (
+                comparison not in (None, "previous")
+                or (self.final and self.budget_basis(clause[: named[0].start] if named else ""))
+            ):
                 continue
             year_match = list(YEAR_RE.finditer(clause))
             year = int(year_match[-1].group(1)) if year_match and comparison is None else None
             percent = bool(last["pct"])
             for key, number in zip(keys, figures, strict=True):
-                factor = Decimal(1) if percent else UNIT_IN_WAN[number["unit"] or last["unit"]]
+                unit_name = number["unit"] or last["unit"]
+                factor = Decimal(1) if percent else UNIT_IN_WAN[unit_name]
                 value = to_decimal(number["num"]) * factor
                 half = half_unit_of(number["num"]) * factor
+                if (
+                    not percent
+                    and unit_name == "万元"
+                    and "." not in number["num"]
+                    and to_decimal(number["num"]) < SMALL_WHOLE_WAN
+                ):
+                    half = WHOLE_WAN_HALF  # as _amount: "3万元" is 3.00万元
                 if number["sign"]:
                     value = -value
                 figure = self.raw(number.start("num"), number.end())
@@ -992,13 +1019,18 @@ def _listed_terms(clause: str) -> list[Term]:
     return run if sum(len(t.keys) for t in run) >= 2 else []
 
 
-def _starts_with_term(line: str) -> bool:
-    """ "人员经费489.18万元，主要包括…", "2.公用经费…": a line that is one part of a list."""
+def _starts_with_term(line: str, parent: set[str]) -> bool:
+    """ "人员经费489.18万元，主要包括…", "2.公用经费…": a line that is one part of a list (not
+    the list's own total named again: "基本支出1200万元…" after the parts of 基本支出)."""
     head = re.sub(
         r"^\s*(?:\d{1,2}[、.．](?!\d)|[(（][一二三四五六七八九十\d]{1,2}[)）])?", "", line
     )
     terms = find_terms(head[:16])
-    return bool(terms) and terms[0].start == 0
+    if not terms or terms[0].start != 0:
+        return False
+    named = {k.removesuffix("_general_budget").removesuffix("_fiscal") for k in terms[0].keys}
+    own = {k.removesuffix("_general_budget").removesuffix("_fiscal") for k in parent}
+    return not named & own
 
 
 def _direction(lead: str) -> str | None:
@@ -1023,6 +1055,7 @@ def _comparison(text: str) -> str | None:
         elif match["year"] is not None:
             budget_basis = basis is not None and "预算" in basis and basis != "预算执行"
             found = "year:" + match["year"] + (":budget" if budget_basis else "")
+            found += ":plain" if basis == "预算" else ""
         elif basis is not None and "预算" in basis and basis != "预算执行":
             found = "previous_budget"  # 比上年预算: a change for a budget, not for a final account
         else:

@@ -51,7 +51,8 @@ class FlatTable:
 def _cells(text: str) -> list[tuple[Cell, bool]]:
     """The text as a stream of (cell, starts_a_region) in document order. A region is a run
     of short, non-prose lines; inside it a line is one cell, a line of only "|" is an empty
-    cell where the other lines end in "|" and a separator where they do not."""
+    cell where the other lines end in "|"; where they do not, "|" lines separate the cells and
+    a second one in a row stands for an empty cell."""
     lines: list[tuple[int, int]] = []
     position = 0
     for line in text.split("\n"):
@@ -246,7 +247,7 @@ def find_flat_tables(text: str) -> list[FlatTable]:
         width = period
         for multiple in range(MAX_PERIOD // period, 1, -1):
             candidate = period * multiple
-            if candidate > max(len(header), period):
+            if candidate > max(len(header), period) or start + candidate > len(kinds):
                 continue
             if all(
                 _FIRST_ITEM_RE.match(_first_label(cells, kinds, start + half * period, period))

@@ -100,8 +100,11 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # "公务用车购置及运行费17万元，其中：购置费0万元…运行费17万元": the parts by their short
     # names, facts only in a sentence about 公务用车 (see VEHICLE_CONTEXT_RE)
-    (r"(?<![用务车辆])购置费", ("three_public_vehicle_purchase",)),
-    (r"(?<![用务车辆关及和与])运(?:行|维)(?:维护)?费(?:用)?", ("three_public_vehicle_operation",)),
+    (r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))购置费", ("three_public_vehicle_purchase",)),
+    (
+        r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))运(?:行|维)(?:维护)?费(?:用)?",
+        ("three_public_vehicle_operation",),
+    ),
     (r"公务接待(?:费用?|经费|支出)?|(?<![公务])接待费", ("three_public_reception",)),
     (r"会议费", ("meeting_expenses",)),
     (r"培训费", ("training_expenses",)),
@@ -113,6 +116,13 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"资产总额|固定资产(?:金额|原值|总额|总值|账面(?:原值|价值))?", ("assets_total",)),
     (r"拟(?:新)?购置(?:固定)?资产(?:总额|金额)?", ("assets_purchase_planned",)),
 )
+# a source of money by the first two characters of its name: the scope of its key
+SOURCE_SCOPES = {
+    "一般": "general_budget",
+    "公共": "general_budget",
+    "政府": "fund",
+    "国有": "state_capital",
+}
 VEHICLE_CONTEXT_RE = re.compile(r"公务用车|公务车|公车|车辆")
 THREE_PUBLIC_PARTS = {
     "three_public_abroad",

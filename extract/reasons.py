@@ -91,7 +91,7 @@ DIRECTION_ONLY_RE = re.compile(
 )
 DIRECTION_ONLY_FILLER_RE = re.compile(
     r"^(?:[“”\"()（）、\s]|(?:19|20)\d{2}年度?|本年度?|当年|全年|相比|比较|同比|与|比|较|上年度?|"
-    r"去年|上一年度?|预算数?|决算数?|支出|经费|的|都|均)*$"
+    r"去年|上一年度?|决算数?|支出|经费|的|都|均)*$"
 )
 
 
@@ -103,8 +103,8 @@ def _direction_only(doc: Document) -> list[_Change]:
     for number, match in enumerate(DIRECTION_ONLY_RE.finditer(text)):
         clause_start = max(text.rfind(c, 0, match.start()) for c in "，,；;。\n") + 1
         clause = text[clause_start : match.start()]
-        if re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|%)", clause):
-            continue
+        if re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|%)", clause) or "预算" in clause:
+            continue  # a figure of its own, or a comparison with the budget (not a change)
         terms = find_terms(clause)
         if len(terms) != 1:
             continue

@@ -142,7 +142,7 @@ def rebuild_tables(doc: Document) -> list[Table]:
     tables += [
         t
         for t in _text_tables(doc, len(tables) + len(flat))
-        if not any(a <= t.span[0] < b or a < t.span[1] <= b for a, b in claimed)
+        if not any(t.span[0] < b and a < t.span[1] for a, b in claimed)
     ]
     tables += flat
     tables.sort(key=lambda t: t.span[0])
@@ -253,15 +253,16 @@ def _flat_tables(doc: Document, already: int) -> list[Table]:
     tables: list[Table] = []
     for found in find_flat_tables(doc.text):
         title = found.title_span
-        table = _finish_table(doc, already + len(tables) + 1, found.rows, title, title)
+        # look back from the table's first cell (its header), not from the top of the text
+        before = (found.line_span[0], found.line_span[0])
+        table = _finish_table(doc, already + len(tables) + 1, found.rows, before, title)
         table.header_rows = 0
         table.columns = found.columns
         table.span = found.line_span
-        if table.unit is None:
-            window = doc.text[max(0, found.line_span[0] - 300) : found.line_span[0]]
-            unit = TABLE_UNIT_RE.search(window)
-            if unit:
-                table.unit = unit["unit"] or unit["unit2"]
+        # the unit line nearest above the table (its own 单位：万元, not a paragraph's above it)
+        window = doc.text[max(0, found.line_span[0] - 300) : found.line_span[0]]
+        units = list(TABLE_UNIT_RE.finditer(window))
+        table.unit = (units[-1]["unit"] or units[-1]["unit2"]) if units else table.unit
         tables.append(table)
     return tables
 

@@ -21,7 +21,13 @@ from decimal import Decimal
 
 from budgetlens.extract.document import Document, Row, Table
 from budgetlens.extract.facts import Facts, Statement
-from budgetlens.extract.lexicon import UNSCOPABLE, find_terms, match_table_label, scoped_key
+from budgetlens.extract.lexicon import (
+    SOURCE_SCOPES,
+    UNSCOPABLE,
+    find_terms,
+    match_table_label,
+    scoped_key,
+)
 from budgetlens.extract.numbers import (
     BARE_NUMBER_RE,
     FULLWIDTH,
@@ -213,23 +219,17 @@ def half_side(half_labels: list[str]) -> str | None:
 SOURCE_LABEL_RE = re.compile(
     r"^(?:一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算)(?:资金|拨款)?$"
 )
-SOURCE_KEYS = {
-    "一般": "general_budget",
-    "公共": "general_budget",
-    "政府": "fund",
-    "国有": "state_capital",
-}
 
 
 def source_row_keys(label: str, side: str | None) -> tuple[str, ...] | None:
     name = re.sub(
-        r"^[\d一二三四五六七八九十]{1,3}[、.．]|^[(（][\d一二三四五六七八九十]{1,2}[)）]|^其中[:：]?|\s",
+        r"^[\d一二三四五六七八九十]{1,3}[、.．]|^[(（][\d一二三四五六七八九十]{1,2}[)）]|\s",
         "",
         fold(label),
     )
     if side is None or not SOURCE_LABEL_RE.match(name):
         return None
-    return (f"{side}_{SOURCE_KEYS[name[:2]]}",)
+    return (f"{side}_{SOURCE_SCOPES[name[:2]]}",)
 
 
 # Tables whose rows are projects, purchases or units: a row named "日常公用经费" there is the
@@ -267,7 +267,13 @@ def _column_keys(table: Table, header: str) -> tuple[str, ...] | None:
 
 
 def _read_label_free_row(
-    doc: Document, table: Table, columns: list[Column], facts: Facts, factor: Decimal, final: bool
+    doc: Document,
+    table: Table,
+    columns: list[Column],
+    facts: Facts,
+    factor: Decimal,
+    final: bool,
+    scope: str | None,
 ) -> bool:
     """A table of one row and no label column ("合计/预算数 | 合计/决算数 | 因公出国（境）费/预算数
     …" over "2.85 | 0.39 | 0.00 …"): every column is a fact, named by its header path."""
@@ -284,6 +290,7 @@ def _read_label_free_row(
         if keys is None or prefix is None or parsed is None:
             continue
         cell = row.cells[column.index]
+        keys = tuple(scoped_key(k, scope) for k in keys if scope is None or k not in UNSCOPABLE)
         for key in keys:
             if prefix + key in taken:
                 continue
@@ -315,7 +322,7 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
     columns = column_kinds(table)
     final = doc.meta.kind == "final_account"
     scope = table_scope(table)
-    if _read_label_free_row(doc, table, columns, facts, factor, final):
+    if _read_label_free_row(doc, table, columns, facts, factor, final, scope):
         return
     # rows of a classification table are functional or economic lines ("公务接待费" there is
     # the 30217 line of one kind of spending), never the unit's own facts: only its 合计

@@ -143,7 +143,11 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
         )
         # parts that already add up to more than the total fail whatever the unstated ones
         # are: an amount is never negative (a change may be)
-        exceeded = prefix != "change_" and actual > total.value
+        exceeded = (
+            prefix != "change_"
+            and actual > total.value + _tolerance(total, *stated.values())
+            and _listed_with(doc, total, list(stated.values()))
+        )
         if not exceeded and (
             not enumerated
             or _unnamed_amounts(facts, total.sentence)
@@ -174,6 +178,18 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
             f"{fmt(actual)}万元（相差{fmt(total.value - actual)}万元）"
         )
     return result
+
+
+def _listed_with(doc: Document, total: Statement, parts: list[Statement]) -> bool:
+    """The parts are the total's own list: in its sentence, or in the 其中 right after it, on
+    the same line ("…预算拨入57.55万元。其中：1、公务接待费…12.5万元…45.2万元")."""
+    if total.source != "text" or any(p.source != "text" for p in parts):
+        return False
+    end = max(p.span[1] for p in parts)
+    between = doc.text[total.figure_span[1] : end]
+    if any(p.span[0] < total.figure_span[1] for p in parts) or "\n" in between:
+        return False
+    return all(p.sentence == total.sentence for p in parts) or "其中" in between
 
 
 def _sentence_ends(text: str, position: int) -> bool:
@@ -503,24 +519,24 @@ def _opening_total(doc: Document, facts: Facts, share: Share) -> tuple[str, Stat
     """The fact a sentence opens with when it goes on to break that fact down (主要用于以下
     方面：/ 其中：) into the line the share is of."""
     assert share.part_span is not None
-    first: Statement | None = None
-    first_key = None
-    for key, statements in facts.statements.items():
-        if key.startswith(("change_", "completion_", "budget_", "previous_")):
-            continue
-        for statement in statements:
-            if (
-                statement.source == "text"
-                and statement.sentence == share.sentence
-                and (first is None or statement.span[0] < first.span[0])
-            ):
-                first, first_key = statement, key
-    if first is None or first.figure_span[1] > share.part_span[0]:
+    before = [
+        (statement, key)
+        for key, statements in facts.statements.items()
+        if not key.startswith(("change_", "completion_", "budget_", "previous_"))
+        for statement in statements
+        if statement.source == "text"
+        and statement.sentence == share.sentence
+        and statement.figure_span[1] <= share.part_span[0]
+    ]
+    if not before:
         return None
-    between = doc.text[first.figure_span[1] : share.part_span[0]]
-    if first_key is None or not BREAKDOWN_RE.search(between):
+    # the fact stated last before the breakdown begins: "收入3000万元，支出2940.05万元，其中：…"
+    # breaks down the 支出
+    last, key = max(before, key=lambda pair: pair[0].figure_span[1])
+    between = doc.text[last.figure_span[1] : share.part_span[0]]
+    if not BREAKDOWN_RE.search(between):
         return None
-    return first_key, first
+    return key, last
 
 
 def _part_name(doc: Document, share: Share) -> str:
@@ -546,6 +562,14 @@ def _whole_bounds(share: Share) -> tuple[Decimal, Decimal] | None:
     return low_part * 100 / high_pct, high_part * 100 / low_pct
 
 
+def _other_year(doc: Document, position: int) -> bool:
+    """The clause a figure stands in names a year other than the document's, or last year."""
+    before = doc.text[max(0, position - 40) : position]
+    clause = re.split(r"[，,；;。\n]", before)[-1]
+    years = {int(y) for y in re.findall(r"((?:19|20)\d{2})年", clause)}
+    return bool(years - {doc.meta.year}) or bool(re.search(r"上年|去年", clause))
+
+
 def check_share_wholes(doc: Document, facts: Facts) -> list[CheckResult]:
     """Shares of one named whole the document does not state ("基本支出…占一般公共预算支出的
     84.06%…项目支出…占一般公共预算支出的19.62%"): each implies the whole, and one whole has
@@ -553,6 +577,8 @@ def check_share_wholes(doc: Document, facts: Facts) -> list[CheckResult]:
     by_whole: dict[str, list[Share]] = {}
     for share in facts.shares:
         if share.whole and share.part_value is not None and share.part_span is not None:
+            if _other_year(doc, share.part_span[0]):
+                continue  # "2023年基本支出700万元，占…": another year's whole
             by_whole.setdefault(share.whole, []).append(share)
     results = []
     for whole, shares in by_whole.items():

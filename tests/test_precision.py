@@ -1,0 +1,101 @@
+"""Inputs an independent review showed giving a wrong value, a false failed check or a crash:
+each must now give no value rather than a wrong one (precision first)."""
+
+from __future__ import annotations
+
+from budgetlens.extract.amount_labels import label_amounts
+from budgetlens.extract.facts import facts_in_snippet
+from budgetlens.extract.flat_tables import find_flat_tables
+from budgetlens.extract.reasons import cue_reasons
+from budgetlens.extract.record import parse_text
+from budgetlens.llm.fake import FakeLLM
+
+BUDGET = "某某局2024年部门预算公开说明\n"
+FINAL = "某某局2023年度部门决算公开说明\n"
+
+
+def _failed(text: str) -> list[str]:
+    return [c.id for c in parse_text(text, "p.txt").checks if c.status == "fail"]
+
+
+def test_short_vehicle_names_do_not_match_inside_longer_names() -> None:
+    text = (
+        BUDGET + "办公设备购置费20万元，公务用车运行维护费5万元，公务用车购置及运行维护费5万元。\n"
+    )
+    facts = parse_text(text, "p.txt").facts
+    assert facts.get("three_public_vehicle_purchase") is None
+    assert not _failed(text)
+    assert not _failed(BUDGET + "信息系统运行维护费30万元，用于车辆管理平台。\n")
+
+
+def test_none_last_year_is_not_this_years_zero() -> None:
+    text = BUDGET + "上年无公务接待费支出，2024年公务接待费预算3万元。\n"
+    facts = parse_text(text, "p.txt").facts
+    assert [float(s.value) for s in facts.statements["three_public_reception"]] == [3.0]
+
+
+def test_a_comparison_year_does_not_make_a_figure_last_years_level() -> None:
+    text = BUDGET + "公务接待费预算8万元。较2023年的6万元增加2万元。\n"
+    facts = parse_text(text, "p.txt").facts
+    assert [float(s.value) for s in facts.statements["three_public_reception"]] == [8.0]
+    assert not _failed(text)
+
+
+def test_a_breakdown_share_is_of_the_total_stated_last_before_it() -> None:
+    text = (
+        BUDGET + "2024年收入合计3000万元，支出合计2940.05万元，其中：一般公共服务支出2106.66万元，"
+        "占71.65%。\n"
+    )
+    assert not _failed(text)
+
+
+def test_a_model_name_that_turns_a_deferred_sum_into_a_failure_is_refused() -> None:
+    text = (
+        BUDGET + "2024年会议费预算3万元。\n“三公”经费预算12.5万元，其中：因公出国（境）费0万元，"
+        "公务用车购置及运行费8万元，上级检查接待安排3万元。\n"
+    )
+    parsed = parse_text(text, "p.txt")
+    assert label_amounts(parsed, FakeLLM([{"labels": ["meeting_expenses"]}])) == 1
+    assert not parsed.failed
+
+
+def test_a_source_named_under_a_part_is_not_the_sides_source() -> None:
+    text = (
+        BUDGET
+        + "支出预算1000万元，其中：一般公共预算拨款1000万元。"
+        + "基本支出800万元，其中：一般公共预算拨款600万元。\n"
+    )
+    facts = parse_text(text, "p.txt").facts
+    assert [float(s.value) for s in facts.statements["expenditure_general_budget"]] == [1000.0]
+
+
+def test_an_adjusted_budget_against_the_same_years_first_budget_is_not_a_change() -> None:
+    facts = facts_in_snippet(
+        "2024年公务接待费调整预算5万元，比2024年年初预算增加1万元。", 2024, "budget"
+    )
+    assert facts.get("change_three_public_reception") is None
+
+
+def test_a_reason_of_a_difference_from_the_budget_is_not_a_changes_reason() -> None:
+    text = (
+        FINAL + "公务接待费支出决算3万元，比上年增加1万元。公务接待费决算较预算有所减少，"
+        "主要是因为严格控制接待标准。\n"
+    )
+    parsed = parse_text(text, "p.txt")
+    assert cue_reasons(parsed.doc, parsed.facts).get("change_three_public_reception") is None
+
+
+def test_the_scope_of_a_list_ends_where_its_total_is_named_again() -> None:
+    text = (
+        BUDGET + "一般公共预算基本支出900万元，其中：\n人员经费800万元，公用经费100万元。\n"
+        "基本支出1200万元，主要用于保障机构运转。\n"
+    )
+    facts = parse_text(text, "p.txt").facts
+    assert float(facts.get("expenditure_basic").value) == 1200.0
+    assert float(facts.get("expenditure_basic_general_budget").value) == 900.0
+
+
+def test_a_side_by_side_header_wider_than_the_cells_left_does_not_crash() -> None:
+    header = "\n".join(["项目", "金额"] * 6)
+    body = "\n".join(f"一、{name}\n1.5" for name in "ABCDE") + "\n一、F"
+    assert find_flat_tables(header + "\n" + body + "\n") is not None
