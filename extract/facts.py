@@ -236,6 +236,9 @@ class _Subject:
 
 
 def _scope_of(text: str) -> str | None:
+    """The scope words name, outside a remark in parentheses ("(含使用非财政拨款结转结余…)"
+    says what a total includes, not its scope) and never as 非财政拨款 (the money that is not)."""
+    text = re.sub(r"[(（][^()（）]*[)）]", "", text).replace("非财政拨款", "")
     if GENERAL_BUDGET_RE.search(text):
         return "general_budget"
     if "财政拨款" in text:
@@ -530,6 +533,7 @@ class _Reader:
                 and self.topic is None
                 and unit != "%"
                 and direction is None
+                and segment.strip()
                 and self.only_qualifiers(segment)
                 and (heading := self.heading_subject(segment_start)) is not None
             ):

@@ -99,3 +99,15 @@ def test_a_side_by_side_header_wider_than_the_cells_left_does_not_crash() -> Non
     header = "\n".join(["项目", "金额"] * 6)
     body = "\n".join(f"一、{name}\n1.5" for name in "ABCDE") + "\n一、F"
     assert find_flat_tables(header + "\n" + body + "\n") is not None
+
+
+def test_a_remark_saying_what_a_total_includes_is_not_its_scope() -> None:
+    text = (
+        "某中学2022年度单位决算\n2022年度收入总计6503.68万元(含使用非财政拨款结转结余、年初结转和结余)、支出总计"
+        "6503.68万元(含结余分配、年末结转和结余)。\n2022年度财政拨款收入总计5939.19万元"
+        "(含年初财政拨款结转和结余),支出总计5939.19万元(含年末财政拨款结转和结余)。\n"
+    )
+    facts = parse_text(text, "p.txt").facts
+    assert float(facts.get("expenditure_total").value) == 6503.68
+    assert [float(s.value) for s in facts.statements["expenditure_total_fiscal"]] == [5939.19]
+    assert not _failed(text)
