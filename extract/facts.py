@@ -149,7 +149,7 @@ RESPECTIVELY_RE = re.compile(
 LISTED_FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
 )
-LIST_SEPARATOR_RE = re.compile(r"[、,，和及]|(?:和|及|与)")
+LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
 ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生)")
 ABSENT_TAIL_RE = re.compile(
