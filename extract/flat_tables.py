@@ -20,6 +20,7 @@ from itertools import pairwise
 
 from budgetlens.extract.document import Cell, Row, Span
 from budgetlens.extract.numbers import FULLWIDTH
+from budgetlens.extract.reading import fold
 
 _FIGURE_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _SMALL_INTEGER_RE = re.compile(r"^\d{1,3}$")
@@ -220,6 +221,41 @@ def _fits(kind: str, word: str) -> bool:
     if _LABEL_WORD_RE.match(word):
         return kind in ("L", "E")
     return kind in ("V", "E") and bool(_VALUE_WORD_RE.search(word))
+
+
+def header_pattern(words: list[str]) -> list[str] | None:
+    """The kind of cell each header word stands over (行次 → "I", 项目 → "L", 金额 → "V"), or
+    None when a word says nothing certain."""
+    pattern = []
+    for word in words:
+        word = fold(word)
+        if _CODE_WORD_RE.search(word):
+            pattern.append("I")
+        elif _LABEL_WORD_RE.match(word):
+            pattern.append("L")
+        elif _VALUE_WORD_RE.search(word):
+            pattern.append("V")
+        else:
+            return None
+    return pattern
+
+
+def realigned(pattern: list[str], cells: list[Cell]) -> list[Cell] | None:
+    """A typed row that lost its empty cells ("二、上级补助收入 | 2 | 二、外交支出 | 29 |" under
+    项目 | 行次 | 金额 | 项目 | 行次 | 金额) laid out on the header's columns: each cell in the
+    first column its kind fits, the skipped columns empty. None when a cell fits nowhere."""
+    out: list[Cell] = []
+    for cell in cells:
+        kind = _kind(cell.text)
+        while len(out) < len(pattern) and not (
+            kind == "E" or kind == pattern[len(out)] or (kind == "I" and pattern[len(out)] == "V")
+        ):
+            out.append(Cell("", (cell.span[0], cell.span[0])))
+        if len(out) >= len(pattern):
+            return None
+        out.append(cell)
+    end = cells[-1].span[1] if cells else 0
+    return out + [Cell("", (end, end))] * (len(pattern) - len(out))
 
 
 def find_flat_tables(text: str) -> list[FlatTable]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from budgetlens.extract.reading import fold
+
 Q = r"[“”\"'‘’「」]?"  # optional quotes around 三公
 JING = r"(?:\(境\)|（境）|境)"
 
@@ -356,8 +358,9 @@ TABLE_LABEL_TOTAL_RE = re.compile(r"(?:合计|小计|总计)$")
 
 
 def match_table_label(cell: str) -> tuple[str, ...] | None:
-    """Keys for a table row label only when the whole cell is one term."""
-    label = TABLE_LABEL_STRIP_RE.sub("", cell)
+    """Keys for a table row label only when the whole cell is one term (traditional
+    characters and full-width forms folded first, as the reading view does)."""
+    label = TABLE_LABEL_STRIP_RE.sub("", fold(cell))
     for candidate in (label, TABLE_LABEL_TOTAL_RE.sub("", label)):  # "“三公”经费合计"
         for pattern, keys in _COMPILED:
             if candidate and pattern.fullmatch(candidate):

@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterator
 
 from budgetlens.extract.document import Cell, Document, Row, Section, Table
-from budgetlens.extract.flat_tables import find_flat_tables
+from budgetlens.extract.flat_tables import find_flat_tables, header_pattern, realigned
 from budgetlens.extract.identity import find_metadata
 from budgetlens.extract.numbers import FULLWIDTH
+from budgetlens.extract.reading import fold
 
 CN_DIGITS = {
     "零": 0,
@@ -223,6 +224,7 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
         while run and not _is_value_row(run[-1]) and not _ROW_MARKER_RE.match(run[-1][0].text):
             run.pop()  # a note under the table
         width = max(len(r) for r in run)
+        run = _realigned_rows(run, width)
         rows = []
         for cells in run:
             if len(cells) < width and not _is_value_row(cells) and len(cells) > 1:
@@ -265,6 +267,29 @@ def _flat_tables(doc: Document, already: int) -> list[Table]:
         table.unit = (units[-1]["unit"] or units[-1]["unit2"]) if units else table.unit
         tables.append(table)
     return tables
+
+
+def _realigned_rows(run: list[list[Cell]], width: int) -> list[list[Cell]]:
+    """Rows that lost their empty cells, laid out on the columns of the header row right above
+    the figures (项目 | 行次 | 金额 …) when it names every column's kind and has a 行次 column to
+    anchor them; the rows as typed when any row does not fit."""
+    first_value = next((i for i, r in enumerate(run) if _is_value_row(r)), None)
+    if first_value is None or first_value == 0:
+        return run
+    header = [c.text for c in run[first_value - 1]]
+    pattern = header_pattern(header) if len(header) == width else None
+    if pattern is None or "I" not in pattern:
+        return run
+    out = run[:first_value]
+    for cells in run[first_value:]:
+        if len(cells) == width or (not _is_value_row(cells) and len(cells) <= 1):
+            out.append(cells)
+            continue
+        fitted = realigned(pattern, cells)
+        if fitted is None:
+            return run
+        out.append(fitted)
+    return out
 
 
 # the lines between a table's title and the table: unit, compiler, date, page number
@@ -315,11 +340,12 @@ def _finish_table(
         captions += 1
         if TABLE_CAPTION_RE.search(caption) and len(caption) <= 60:
             table.title = caption
-    unit_source = " ".join(cell.text for row in rows[:4] for cell in row.cells)
-    match = TABLE_UNIT_RE.search(unit_source) or TABLE_UNIT_RE.search(table.title)
+    # folded: a mirror prints "單位:萬元"
+    unit_source = fold(" ".join(cell.text for row in rows[:4] for cell in row.cells))
+    match = TABLE_UNIT_RE.search(unit_source) or TABLE_UNIT_RE.search(fold(table.title))
     if match is None:
         # A 单位：万元 line may sit between the title and the table.
-        window = text[max(0, before[0] - 200) : rows[0].span[0]]
+        window = fold(text[max(0, before[0] - 200) : rows[0].span[0]])
         match = TABLE_UNIT_RE.search(window)
     if match:
         table.unit = match["unit"] or match["unit2"]

@@ -241,7 +241,11 @@ LISTING_HEADER_RE = re.compile(r"项目名称|品目|采购|单位名称|资金�
 def is_listing(table: Table) -> bool:
     """A table of projects or purchases rather than of the unit's totals."""
     title = _compact(table.title)
-    headers = " ".join(_compact(c) for c in table.columns)
+    # a caption drawn over the header ("单位名称：济宁市…") is not a column's name
+    headers = " ".join(
+        "/".join(part for part in _compact(c).split("/") if not re.search(r"[:：]", part))
+        for c in table.columns
+    )
     return bool(LISTING_TITLE_RE.search(title) or LISTING_HEADER_RE.search(headers))
 
 
@@ -327,7 +331,8 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
     # rows of a classification table are functional or economic lines ("公务接待费" there is
     # the 30217 line of one kind of spending), never the unit's own facts: only its 合计
     classified = any(
-        c.kind == "code" and not ROW_NUMBER_HEADER_RE.search(c.header) for c in columns
+        c.kind == "code" and not ROW_NUMBER_HEADER_RE.search(c.header.split("/")[-1])
+        for c in columns
     ) or bool(CLASSIFIED_TITLE_RE.search(fold(table.title)))
     for half in _halves(table, columns):
         amounts = [c for c in half if c.kind == "amount"]

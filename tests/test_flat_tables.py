@@ -171,3 +171,21 @@ def test_figure_columns_without_their_header_are_not_guessed() -> None:
 def test_a_stream_that_does_not_repeat_is_not_a_table() -> None:
     prose_like = "一、部门职能 |\n负责全县工作 |\n二、机构设置 |\n下设3个股室 |\n三、人员 |\n12 |\n"
     assert find_flat_tables(prose_like) == []
+
+
+def test_typed_rows_that_lost_their_empty_cells_are_realigned_on_the_header() -> None:
+    text = (
+        "某医院2017年度部門決算\n收入支出決算總表\n單位名稱:某医院 單位:萬元\n"
+        "收入 | 支出 | ||||\n項目 | 行次 | 金額 | 項目 | 行次 | 金額 |\n"
+        "一、財政撥款收入 | 1 | 625.58 | 一、一般公共服務支出 | 28 | |\n"
+        "二、上級補助收入 | 2 | 二、外交支出 | 29 | ||\n"
+        "三、事業收入 | 3 | 34221.23 | 三、國防支出 | 30 | |\n"
+        "9 | 九、醫療衛生與計劃生育支出 | 36 | 36341.62 | ||\n"
+    )
+    parsed = parse_text(text, "r.txt")
+    [table] = parsed.doc.tables
+    assert table.rows[-3].texts() == ["二、上級補助收入", "2", "", "二、外交支出", "29", ""]
+    assert table.rows[-1].texts()[:4] == ["", "9", "", "九、醫療衛生與計劃生育支出"]
+    values = _values(text, "r.txt")
+    assert values["income_fiscal"] == 625.58 and values["income_business"] == 34221.23
+    assert not parsed.failed
