@@ -92,8 +92,19 @@ def _sentence(text: str, position: int) -> tuple[int, int]:
     return start, (min(ends) + 1 if ends else len(text))
 
 
+def _settleable(parsed: ParsedDocument, start: int, end: int) -> bool:
+    """The sentence holds a figure of a deferred check ("未说明公务接待费，无法核对"): only
+    there can a name be confirmed, so only there is the model asked."""
+    return any(
+        check.status == "deferred"
+        and any(o.span is not None and start <= o.span[0] < end for o in check.operands)
+        for check in parsed.checks
+    )
+
+
 def propose(parsed: ParsedDocument, llm: LLM) -> list[tuple[Candidate, str]]:
-    """The model's key for each candidate, sentence by sentence ("none" dropped)."""
+    """The model's key for each candidate, sentence by sentence ("none" dropped), in the
+    sentences where a check waits for one."""
     text = parsed.doc.text
     prompt = load_prompt("amount_labels")
     by_sentence: dict[tuple[int, int], list[Candidate]] = {}
@@ -102,6 +113,8 @@ def propose(parsed: ParsedDocument, llm: LLM) -> list[tuple[Candidate, str]]:
     keys = "\n".join(f"{key}: {display_name(key)}" for key in LABELS)
     proposals = []
     for (start, end), group in by_sentence.items():
+        if not _settleable(parsed, start, end):
+            continue  # no check there is waiting for a name: nothing could confirm one
         items = "\n".join(
             f"{number}. {text[c.clause_start : c.figure[1]].strip()}"
             for number, c in enumerate(group, 1)

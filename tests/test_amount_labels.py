@@ -40,11 +40,12 @@ def test_a_label_the_arithmetic_contradicts_is_left_out_and_raises_nothing() -> 
     assert not parsed.failed
 
 
-def test_a_label_no_check_reads_is_left_out() -> None:
+def test_a_figure_no_check_waits_for_is_not_asked_about() -> None:
     text = "某局2024年部门预算\n2024年安排专项调研经费3.2万元。\n"
     parsed = parse_text(text, "t.txt")
-    assert label_amounts(parsed, FakeLLM([{"labels": ["training_expenses"]}])) == 1
-    assert parsed.facts.get("training_expenses") is None
+    llm = FakeLLM([{"labels": ["training_expenses"]}])
+    assert label_amounts(parsed, llm) == 0
+    assert llm.calls == [] and parsed.facts.get("training_expenses") is None
 
 
 def test_a_key_outside_the_closed_set_is_rejected_by_the_schema() -> None:
