@@ -20,19 +20,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 from budgetlens.extract.checks import CheckResult, run_checks
-from budgetlens.extract.facts import FIGURE_RE, Statement, _amount
+from budgetlens.extract.facts import FIGURE_RE, SENTENCE_END, YEAR_RE, Statement, _amount
 from budgetlens.extract.lexicon import CANONICAL_BASE_KEYS, display_name
 from budgetlens.extract.record import ParsedDocument
 from budgetlens.llm.base import LLM, ModelOutputError
 from budgetlens.prompts import load_prompt
 
 NONE = "none"
-SENTENCE_END = "。！？!?\n"
 CLAUSE_BREAK = "，,；;：:。\n"
 DIRECTION_RE = re.compile(r"(增加|增长|上升|提高|减少|下降|降低|压减)(?:了|为|约)?$")
 # clauses whose figure is not this year's level: other years, budgets, rates
 SKIP_CLAUSE_RE = re.compile(r"上年|去年|上一年|预算数|年初预算|完成|占|为预算的")
-YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 LABELS: tuple[str, ...] = tuple(sorted(CANONICAL_BASE_KEYS))
 
 

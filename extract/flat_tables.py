@@ -22,13 +22,15 @@ from budgetlens.extract.document import Cell, Row, Span
 from budgetlens.extract.numbers import FULLWIDTH
 from budgetlens.extract.reading import fold
 
-_FIGURE_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# a cell that is a bare figure ("2,277,100.00"), and a row's numbering marker ("一、", "（二）",
+# "3.", "其中"): structure's typed text tables read rows with the same two patterns
+FIGURE_CELL_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _SMALL_INTEGER_RE = re.compile(r"^\d{1,3}$")
 _DASH_RE = re.compile(r"^[-—–－/／…]+$")
 _FIRST_ITEM_RE = re.compile(r"^(?:一[、.．]|[（(]一[）)]|1[、.．](?!\d))")
 _TOTAL_RE = re.compile(r"^(?:合\s*计|总\s*计)$")
-_ITEM_RE = re.compile(
-    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)]|\d{1,2}[、.．](?!\d)|其中)"
+ROW_MARKER_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)]|\d{1,2}[、.．](?!\d)|其中)"
 )
 _PROSE_RE = re.compile(r"[。；！？]|[，,](?!\d{3})")
 _META_RE = re.compile(r"[:：]|表$|^公开\d+表|^\d{4}年度?$")
@@ -106,7 +108,7 @@ def _kind(text: str) -> str:
     plain = text.translate(FULLWIDTH).replace("，", ",")
     if _SMALL_INTEGER_RE.match(plain):
         return "I"
-    if _FIGURE_RE.match(plain):
+    if FIGURE_CELL_RE.match(plain):
         return "V"
     return "L"
 
@@ -156,7 +158,7 @@ def _header_cells(cells: list[Cell], kinds: list[str], start: int) -> list[int]:
     header: list[int] = []
     while index >= 0 and kinds[index] in ("L", "E"):
         text = cells[index].text
-        if text and (_META_RE.search(text) or len(text) > 14 or _ITEM_RE.match(text)):
+        if text and (_META_RE.search(text) or len(text) > 14 or ROW_MARKER_RE.match(text)):
             break
         if text:
             header.append(index)

@@ -10,7 +10,13 @@ import re
 from collections.abc import Iterator
 
 from budgetlens.extract.document import Cell, Document, Row, Section, Table
-from budgetlens.extract.flat_tables import find_flat_tables, header_pattern, realigned
+from budgetlens.extract.flat_tables import (
+    FIGURE_CELL_RE,
+    ROW_MARKER_RE,
+    find_flat_tables,
+    header_pattern,
+    realigned,
+)
 from budgetlens.extract.identity import find_metadata
 from budgetlens.extract.numbers import FULLWIDTH
 from budgetlens.extract.reading import fold
@@ -158,10 +164,6 @@ def rebuild_tables(doc: Document) -> list[Table]:
 # "一、“三公”经费合计 21.63 21.63". Such a run of rows (with the header line above it) is the
 # same table as a drawn one, and is read the same way.
 
-_ROW_NUMBER_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_ROW_MARKER_RE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,2}[）)]|\d{1,2}[、.．](?!\d)|其中)"
-)
 _PROSE_PUNCTUATION_RE = re.compile(r"[。，；！？]|[,;](?!\d)")
 
 
@@ -182,11 +184,11 @@ def _split_text_row(line: str, start: int) -> list[Cell] | None:
     if not stripped or len(stripped) > 80 or _PROSE_PUNCTUATION_RE.search(stripped):
         return None
     tokens = [(m.group(), start + m.start()) for m in re.finditer(r"\S+", line)]
-    if len(tokens) < 2 and not _ROW_MARKER_RE.match(line):
+    if len(tokens) < 2 and not ROW_MARKER_RE.match(line):
         return None
     # the label runs up to the first figure ("合 计 46": one label "合 计")
     first_number = next(
-        (i for i, (t, _) in enumerate(tokens) if i and _ROW_NUMBER_RE.match(t)), len(tokens)
+        (i for i, (t, _) in enumerate(tokens) if i and FIGURE_CELL_RE.match(t)), len(tokens)
     )
     if first_number == len(tokens):
         first_number = 1
@@ -198,7 +200,7 @@ def _split_text_row(line: str, start: int) -> list[Cell] | None:
 
 
 def _is_value_row(cells: list[Cell]) -> bool:
-    return any(_ROW_NUMBER_RE.match(c.text.replace("，", ",")) for c in cells[1:])
+    return any(FIGURE_CELL_RE.match(c.text.replace("，", ",")) for c in cells[1:])
 
 
 def _text_tables(doc: Document, already: int) -> list[Table]:
@@ -221,7 +223,7 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
         if sum(1 for r in run if _is_value_row(r)) < 2:
             number = max(probe, number + 1)
             continue
-        while run and not _is_value_row(run[-1]) and not _ROW_MARKER_RE.match(run[-1][0].text):
+        while run and not _is_value_row(run[-1]) and not ROW_MARKER_RE.match(run[-1][0].text):
             run.pop()  # a note under the table
         width = max(len(r) for r in run)
         run = _realigned_rows(run, width)
