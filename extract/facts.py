@@ -150,6 +150,8 @@ LISTED_FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
 )
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
+CARRYOVER_RE = re.compile(r"结转|结余")
+EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
 ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生)")
 ABSENT_TAIL_RE = re.compile(
@@ -196,7 +198,7 @@ PREVIOUS_RE = re.compile(r"上年|去年|上一年")
 FILLER_RE = re.compile(
     r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年(?:度|初)?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
-    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|数|"
+    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|数|"
     r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
@@ -387,6 +389,7 @@ class _Reader:
         just_changed = False  # the last figure was a change
         sentence_side: str | None = None  # "income" / "expenditure": the side of its first total
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
+        named_levels: list[_Subject] = []  # the facts the sentence named with their levels
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
             if any(a < match.end() and match.start() < b for a, b in handled):
@@ -448,6 +451,12 @@ class _Reader:
                 if not FILLER_RE.match(_without_comparisons(_without_remarks(tail))):
                     term = None  # "基本支出中的工资福利支出…": the term is not this figure's label
             label_start = segment_start + (term.start if term else 0)
+            listed: list[Term] = []
+            if term is not None and EACH_RE.match(segment, term.end):
+                clause_from = max(lead.rfind(c) for c in "，,；;：:") + 1
+                listed = _listed_terms(lead[clause_from:])
+                if listed:
+                    label_start = match.start() - len(lead) + clause_from + listed[0].start
             span = self.raw(label_start, match.end())
             figure = self.raw(match.start("num") - (1 if match["sign"] else 0), match.end())
             comparison = self.compared(segment if term is None else segment[term.end :])
@@ -477,6 +486,7 @@ class _Reader:
                 comparison = "previous"
             keys: tuple[str, ...]
             scope: str | None
+            each_subject = False
             if (
                 term is not None
                 and subject is not None
@@ -495,9 +505,30 @@ class _Reader:
                 keys, scope = (), None  # "…行政单位离退休（项）…支出决算为54.53万元": that line's
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
-                keys, scope = self.keys_for(
-                    term, scope, sentence_scope or fallback_scope, heading_scope
-                )
+                keys = ()
+                for named in listed or [term]:  # "基本支出、项目支出各增加5万元": each of them
+                    more, scope = self.keys_for(
+                        named, scope, sentence_scope or fallback_scope, heading_scope
+                    )
+                    keys = tuple(dict.fromkeys(keys + more))
+                if (
+                    term.keys == ("income_total",)
+                    and "income_total_fiscal" in keys
+                    and not CARRYOVER_RE.search(text, start, end)
+                ):
+                    # "财政拨款收入总计289.49万元，…其中：一般公共预算财政拨款收入…": a 总计 that
+                    # names no carry-over is the year's 财政拨款收入
+                    keys = tuple("income_fiscal" if k == "income_total_fiscal" else k for k in keys)
+            elif (
+                term is None
+                and direction is not None
+                and EACH_RE.match(_strip_leading(segment))
+                and len(named_levels) >= 2
+            ):
+                # "收入总计A万元,支出总计A万元,与上年相比,各减少X万元": each fact named before
+                keys = tuple(dict.fromkeys(k for named in named_levels for k in named.keys))
+                scope = None
+                each_subject = True
             elif (
                 term is None
                 and sentence_side is not None
@@ -575,7 +606,7 @@ class _Reader:
                 sign = 1 if direction in INCREASE else -1
                 for key in keys:
                     self.add(f"change_{key}", sign * abs(value), half, span, figure)
-                if term is not None or subject is None:
+                if term is not None or subject is None or each_subject:
                     subject = _Subject(keys, scope)  # "收入支出总计增加X万元，增长Y%"
                 last_sign = sign
                 just_changed = True
@@ -596,6 +627,8 @@ class _Reader:
             if sentence_prefix is None and term is not None:
                 sentence_prefix = prefix
             subject = _Subject(keys, scope)
+            if term is not None and prefix == "":
+                named_levels.append(subject)
             if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
                 sentence_side = keys[0].split("_")[0]
             if self.topic is None and prefix == "":
@@ -856,6 +889,11 @@ class _Reader:
             last = figures[-1] if figures else None
             if last is None or not (last["unit"] or last["pct"]):
                 continue
+            each = cue.group().startswith("各")
+            if len(figures) < 2 and each:
+                # "收、支总计各增加1785.35万元", "…,与上年相比,各减少X万元": one figure for
+                # each fact named; the sentence reader gives it to them all
+                continue
             if len(figures) < 2:
                 if _listed_terms(text[max(start, cue.start() - 40) : cue.start()]):
                     handled.add((last.start(), last.end()))  # two facts, one figure: whose?
@@ -951,7 +989,7 @@ GENERIC_TOTAL_KEYS = frozenset({"income_total", "expenditure_total"})
 # word makes it the name of a line ("工资福利支出预算", "社会保障和就业支出决算")
 GENERIC_ALLOWED_BEFORE_RE = re.compile(
     r"(?:[\d年度门位级的总是为及和与、“”\"()（）\s]|全年|本年|当年|年初|部门|单位|机关|本级|"
-    r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡府心协]|决算|预算|全部|整体|汇总)$"
+    r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡府心协]|决算|预算|全部|整体|汇总|财政拨款)$"
 )
 SCOPABLE_TOTALS = (
     "income_total",

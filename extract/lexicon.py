@@ -51,7 +51,8 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("expenditure_total",),
     ),
     # income by source
-    (r"财政拨款(?:预算)?收入", ("income_fiscal",)),
+    # 财政拨款收入总计 is the fiscal 收入总计 (with its carry-over), not 财政拨款收入
+    (r"财政拨款(?:预算)?收入(?!总计|总额)", ("income_fiscal",)),
     (
         r"一般公共预算(?:财政)?拨款收入|一般公共预算收入|一般公共预算资金|公共财政(?:预算)?(?:拨款)?收入",
         ("income_general_budget",),
@@ -71,7 +72,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (r"年末结转(?:和|及)?结余|年终结转(?:和|及)?结余", ("carryover_end",)),
     # expenditure by source and purpose
-    (r"财政拨款(?:预算)?支出", ("expenditure_fiscal",)),
+    (r"财政拨款(?:预算)?支出(?!总计|总额)", ("expenditure_fiscal",)),
     (
         r"一般公共预算(?:财政)?拨款支出|一般公共预算支出|公共财政(?:预算)?(?:拨款)?支出",
         ("expenditure_general_budget",),

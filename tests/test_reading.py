@@ -406,3 +406,41 @@ def test_a_cue_about_last_year_after_a_sentence_about_the_budget() -> None:
         "决算数较上年减少原因是严格执行中央八项规定,勤俭节约。\n"
     )
     assert reasons["change_three_public_reception"] == ["严格执行中央八项规定,勤俭节约"]
+
+
+def test_each_with_one_figure_gives_it_to_every_fact_named() -> None:
+    values = _values(
+        "2022年度收入总计6503.68万元,支出总计6503.68万元。与2021年相比,收、支总计各增加"
+        "1785.35万元,增长37.8%。",
+        2022,
+        "final_account",
+    )
+    assert values["change_income_total"] == values["change_expenditure_total"] == Decimal("1785.35")
+    assert values["change_pct_expenditure_total"] == Decimal("37.8")
+    values = _values(
+        "2021年度收入总计29,398.34万元,支出总计29,398.34万元,与2020年度相比,各减少15894.34万元,"
+        "下降35.09%。",
+        2021,
+        "final_account",
+    )
+    assert (
+        values["change_income_total"] == values["change_expenditure_total"] == Decimal("-15894.34")
+    )
+    assert values["change_pct_income_total"] == Decimal("-35.09")
+    values = _values("基本支出、项目支出各增加5万元。", 2022)
+    assert values["change_expenditure_basic"] == values["change_expenditure_project"] == 5
+    # 分别 with one figure still says nothing about whose it is
+    assert _values("基本支出、项目支出分别增加5万元。", 2022) == {}
+
+
+def test_a_fiscal_income_total_is_the_fiscal_total_only_when_it_counts_a_carry_over() -> None:
+    with_carry_over = _values(
+        "2022年度财政拨款收入总计5939.19万元(含年初财政拨款结转和结余),支出总计5939.19万元。",
+        2022,
+        "final_account",
+    )
+    assert with_carry_over["income_total_fiscal"] == Decimal("5939.19")
+    assert with_carry_over["expenditure_total_fiscal"] == Decimal("5939.19")
+    without = _values("2017年度本单位财政拨款收入总计289.49万元,与上年相比减少41.51万元。", 2017)
+    assert without["income_fiscal"] == Decimal("289.49")
+    assert without["change_income_fiscal"] == Decimal("-41.51")
