@@ -150,12 +150,21 @@ LISTED_FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
 )
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
+CAUSE_LEAD_RE = re.compile(r"^(?:主要是|主要原因是|主要由于|主要因为)")
+QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
-ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生)")
+ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生|未使用)")
 ABSENT_TAIL_RE = re.compile(
     r"(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
+)
+# "未使用政府性基金预算拨款安排的支出": spending from a source
+SPENT_FROM_RE = re.compile(r"(?:预算)?安排的?(?:支出|经费)")
+ABSENT_TAIL_END_RE = re.compile(r"(?=[，,。；;)）\n]|$)")
+# "本单位2022年无政府性基金预算。": no such budget at all
+ABSENT_BUDGET_RE = re.compile(
+    r"(?P<name>政府性基金|国有资本经营)预算(?:收支|收入和支出|收入及支出)?(?=[，,。；;)）\n]|$)"
 )
 ABSENT_BOTH_RE = re.compile(r"(?:和|及|与)支出(?:预算|决算)?(?=[，,。；;、)）\n]|$)")
 HEADING_FILLER_RE = re.compile(
@@ -264,6 +273,7 @@ class _Reader:
         self.paragraph_start = 0
         self.paragraph_scope: str | None = None  # the scope of the paragraph's first total
         self.topic: _Subject | None = None  # the first fact a paragraph states
+        self.paragraph_side: str | None = None  # the side of the paragraph's last total named
         # the last amount read in the sentence: (key, value, half unit, figure span)
         self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
 
@@ -297,6 +307,7 @@ class _Reader:
                 continue
             heading_scope = self.heading_scope(start)
             self.topic = None
+            self.paragraph_side = None
             self.paragraph_start = start
             if lead_in is not None and not _starts_with_term(line, parent):
                 lead_in = None  # the list of parts is over
@@ -387,7 +398,9 @@ class _Reader:
         handled = self.respectively(start, end)  # the (start, end) of every listed figure
         was_inside = False  # the last figure stood inside a parenthesis
         just_changed = False  # the last figure was a change
-        sentence_side: str | None = None  # "income" / "expenditure": the side of its first total
+        # "income" / "expenditure": the side of its first total; a sentence opening with 其中
+        # lists the parts of the sentence before it
+        sentence_side = self.paragraph_side if QIZHONG_START_RE.match(text, start) else None
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         named_levels: list[_Subject] = []  # the facts the sentence named with their levels
         self.absent(start, end, heading_scope)
@@ -532,8 +545,8 @@ class _Reader:
             elif (
                 term is None
                 and sentence_side is not None
-                and (source := SOURCE_NAME_RE.match(_strip_leading(segment))) is not None
-                and self.only_qualifiers(_strip_leading(segment)[source.end() :])
+                and (source := SOURCE_NAME_RE.match(_strip_cause(segment))) is not None
+                and self.only_qualifiers(_strip_cause(segment)[source.end() :])
             ):
                 # "收入预算2752.8万元，其中：一般公共预算拨款2752.8万元": a source of money named
                 # alone is the side of the sentence's total (收入 or 支出)
@@ -606,6 +619,8 @@ class _Reader:
                 sign = 1 if direction in INCREASE else -1
                 for key in keys:
                     self.add(f"change_{key}", sign * abs(value), half, span, figure)
+                if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
+                    sentence_side = self.paragraph_side = keys[0].split("_")[0]
                 if term is not None or subject is None or each_subject:
                     subject = _Subject(keys, scope)  # "收入支出总计增加X万元，增长Y%"
                 last_sign = sign
@@ -630,7 +645,7 @@ class _Reader:
             if term is not None and prefix == "":
                 named_levels.append(subject)
             if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
-                sentence_side = keys[0].split("_")[0]
+                sentence_side = self.paragraph_side = keys[0].split("_")[0]
             if self.topic is None and prefix == "":
                 self.topic = subject
             if sentence_scope is None and term is not None:
@@ -832,6 +847,8 @@ class _Reader:
         text = self.view.text
         for match in ABSENT_RE.finditer(text, start, end):
             after = text[match.end() : min(end, match.end() + 40)]
+            if self.absent_source(match, after, start):
+                continue
             terms = find_terms(after)
             if not terms or terms[0].start != 0:
                 continue
@@ -864,6 +881,45 @@ class _Reader:
             span = self.raw(match.start(), match.end() + tail.end())
             for key in keys:
                 self.add(prefix + key, Decimal(0), Decimal(0), span, span)
+
+    def absent_source(self, match: re.Match[str], after: str, start: int) -> bool:
+        """A source of money stated as none: "未使用政府性基金预算拨款安排的支出" (its spending),
+        "其中：一般公共预算拨款455.04万元，无政府性基金预算拨款" (the side of the sentence's
+        total), "本单位无政府性基金预算" (neither income nor spending from it)."""
+        text = self.view.text
+        source = SOURCE_NAME_RE.match(after)
+        budget = ABSENT_BUDGET_RE.match(after)
+        keys: tuple[str, ...] = ()
+        end = 0
+        if source is not None:
+            scope = SOURCE_SCOPES[source["name"][:2]]
+            spent = SPENT_FROM_RE.match(after, source.end())
+            if spent is not None:
+                keys, end = (f"expenditure_{scope}",), spent.end()
+            elif ABSENT_TAIL_END_RE.match(after, source.end()):
+                side = next(
+                    (
+                        t.keys[0].split("_")[0]
+                        for t in find_terms(text[start : match.start()])
+                        if t.keys[0].startswith(SIDE_TOTALS)
+                    ),
+                    self.paragraph_side if QIZHONG_START_RE.match(text, start) else None,
+                )
+                if side is not None:
+                    keys, end = (f"{side}_{scope}",), source.end()
+        elif budget is not None:
+            scope = SOURCE_SCOPES[budget["name"][:2]]
+            keys, end = (f"income_{scope}", f"expenditure_{scope}"), budget.end()
+        if not keys:
+            return False
+        lead = text[start : match.start()]
+        clause = lead[max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1) + 1 :]
+        if PREVIOUS_RE.search(clause):
+            return True  # "上年无…": last year's
+        span = self.raw(match.start(), match.end() + end)
+        for key in keys:
+            self.add(key, Decimal(0), Decimal(0), span, span)
+        return True
 
     def respectively(self, start: int, end: int) -> set[tuple[int, int]]:
         """ "收、支总计各是4125.49,4143.91万元", "基本支出、项目支出分别比上年增加5万元、3万元":
@@ -1030,6 +1086,12 @@ def _without_comparisons(text: str) -> str:
 
 def _strip_leading(segment: str) -> str:
     return LEADING_RE.sub("", segment, count=1)
+
+
+def _strip_cause(segment: str) -> str:
+    """The segment without its lead-in and a cause's opening ("主要是一般公共预算拨款减少…":
+    the part of the change the cause names)."""
+    return CAUSE_LEAD_RE.sub("", _strip_leading(segment), count=1)
 
 
 def _depth(text: str, start: int, end: int) -> int:

@@ -444,3 +444,33 @@ def test_a_fiscal_income_total_is_the_fiscal_total_only_when_it_counts_a_carry_o
     without = _values("2017年度本单位财政拨款收入总计289.49万元,与上年相比减少41.51万元。", 2017)
     assert without["income_fiscal"] == Decimal("289.49")
     assert without["change_income_fiscal"] == Decimal("-41.51")
+
+
+def test_a_source_stated_as_none_is_zero_on_its_side() -> None:
+    spent = _values("本单位2024年未使用政府性基金预算拨款安排的支出,与上年保持一致。", 2024)
+    assert spent == {"expenditure_fund": 0}
+    listed = _values(
+        "2022年收入预算455.04万元,比2021年增加41.58万元。其中:一般公共预算拨款455.04万元,"
+        "无政府性基金预算拨款。",
+        2022,
+    )
+    assert listed["income_general_budget"] == Decimal("455.04") and listed["income_fund"] == 0
+    assert "expenditure_fund" not in listed
+    none_at_all = _values("本单位2022年无政府性基金预算。", 2022)
+    assert none_at_all == {"income_fund": 0, "expenditure_fund": 0}
+    assert _values("上年无政府性基金预算。", 2022) == {}
+
+
+def test_income_named_alone_against_a_year_and_the_source_its_cause_names() -> None:
+    values = _values(
+        "收入预算8904.98万元。收入较2023年减少5521.28万元,主要是一般公共预算财政拨款减少"
+        "5521.28万元。",
+        2024,
+    )
+    assert (
+        values["change_income_total"]
+        == values["change_income_general_budget"]
+        == Decimal("-5521.28")
+    )
+    # a name that merely ends in 收入 is not the total
+    assert "change_income_total" not in _values("利息收入较2023年减少5万元。", 2024)
