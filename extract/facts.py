@@ -211,7 +211,10 @@ FILLER_RE = re.compile(
     r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
-LEADING_RE = re.compile(r"^[\s(（]*(?:其中|包括|含|即)?[:：]?\s*")
+LEADING_RE = re.compile(
+    r"^\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．](?!\d)|[一二三四五六七八九十][、是])?"
+    r"[\s(（]*(?:其中|包括|含|即)?[:：]?\s*"
+)
 
 
 # Amounts in 万元 are kept to 0.01万元 in these documents. A small one printed without decimals
@@ -292,6 +295,8 @@ class _Reader:
         first = True
         lead_in: str | None = None  # the scope a line ending in "其中：" hands to the next
         parent: set[str] = set()  # the fact that line breaks down
+        listing = False  # the lines are the parts a line ending in "其中：" lists
+        lead_side: str | None = None  # and the side (income / expenditure) of that line's total
         for line in text.split("\n"):
             start, end = position, position + len(line)
             position = end + 1
@@ -303,14 +308,14 @@ class _Reader:
                 FIGURE_RE.search(line) or ZERO_CHANGE_RE.search(line) or ABSENT_RE.search(line)
             ):
                 if line.strip():
-                    lead_in = None
+                    lead_in, listing = None, False
                 continue
             heading_scope = self.heading_scope(start)
             self.topic = None
-            self.paragraph_side = None
             self.paragraph_start = start
-            if lead_in is not None and not _starts_with_term(line, parent):
-                lead_in = None  # the list of parts is over
+            if listing and not _starts_with_term(line, parent):
+                lead_in, listing = None, False  # the list of parts is over
+            self.paragraph_side = lead_side if listing else None
             # "…基本支出911.7万元，其中：" ending a line: its parts on the next line take its scope
             self.paragraph_scope = lead_in
             sentence_start = start
@@ -329,6 +334,7 @@ class _Reader:
                         self.sentence(sentence_start, stop, heading_scope)
                     sentence_start = stop
             if LEAD_IN_END_RE.search(line):
+                listing, lead_side = True, self.paragraph_side
                 lead_in = self.paragraph_scope
                 topic_keys: tuple[str, ...] = self.topic.keys if self.topic else ()
                 parent = {split_key(k)[1] for k in topic_keys}
@@ -400,7 +406,11 @@ class _Reader:
         just_changed = False  # the last figure was a change
         # "income" / "expenditure": the side of its first total; a sentence opening with 其中
         # lists the parts of the sentence before it
-        sentence_side = self.paragraph_side if QIZHONG_START_RE.match(text, start) else None
+        sentence_side = (
+            self.paragraph_side
+            if QIZHONG_START_RE.match(text, start) or start == self.paragraph_start
+            else None
+        )
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         named_levels: list[_Subject] = []  # the facts the sentence named with their levels
         self.absent(start, end, heading_scope)
@@ -1129,6 +1139,8 @@ def _starts_with_term(line: str, parent: set[str]) -> bool:
     head = re.sub(
         r"^\s*(?:\d{1,2}[、.．](?!\d)|[(（][一二三四五六七八九十\d]{1,2}[)）])?", "", line
     )
+    if SOURCE_NAME_RE.match(head):
+        return True  # "(一)一般公共预算拨款12676620.29元": a source of the total before
     terms = find_terms(head[:16])
     if not terms or terms[0].start != 0:
         return False

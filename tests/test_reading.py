@@ -474,3 +474,16 @@ def test_income_named_alone_against_a_year_and_the_source_its_cause_names() -> N
     )
     # a name that merely ends in 收入 is not the total
     assert "change_income_total" not in _values("利息收入较2023年减少5万元。", 2024)
+
+
+def test_numbered_sources_listed_after_a_qizhong_line_take_its_side() -> None:
+    values = _values(
+        "2023年收入总预算12676620.29元,同比增加555046.7元。上年结转结余0元。其中:\n"
+        "(一)一般公共预算拨款12676620.29元,占收入总预算的100%,同比增加555046.7元,增长4.58%。",
+        2023,
+    )
+    assert values["income_general_budget"] == Decimal("1267.662029")
+    assert values["change_income_general_budget"] == Decimal("55.50467")
+    assert values["change_pct_income_general_budget"] == Decimal("4.58")
+    # a source named on a line of its own, with no total before it, has no side
+    assert "income_general_budget" not in _values("(一)一般公共预算拨款120万元。", 2023)
