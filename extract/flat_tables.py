@@ -190,11 +190,14 @@ def _numbering(rows: list[Row], profile: list[str]) -> list[str]:
 def _columns(profile: list[str], header: list[str]) -> list[str] | None:
     """Column labels from the header's last cells when they line up with the columns' kinds,
     else one shared figure word; None when figure columns cannot be told apart."""
+    header = [re.sub(r"\s+", "", w) for w in header]  # "预 算 数": letter-spaced words
     width = len(profile)
+    while width > 1 and profile[width - 1] == "E":
+        width -= 1  # the empty cell a row's closing "|" leaves: no column of its own
     if len(header) >= width:
-        last = header[-width:]
-        if all(_fits(kind, word) for kind, word in zip(profile, last, strict=True)):
-            return last
+        last = header[len(header) - width :]
+        if all(_fits(kind, word) for kind, word in zip(profile, last, strict=False)):
+            return last + [""] * (len(profile) - width)
     values = [
         w
         for w in header
@@ -294,12 +297,28 @@ def find_flat_tables(text: str) -> list[FlatTable]:
                 width = candidate
                 break
         profile = _profile(kinds, start, width, 1)
+        # a column empty in every one of the first rows is the gap a closing "|" leaves: a cell
+        # there is the next line of the page ("二、…情况说明"), not the table's
+        gaps = [k == "E" for k in (_profile(kinds, start, width, MIN_ROWS) or [])]
         rows: list[Row] = []
         position = start
         while position + width <= len(cells):
             row_kinds = kinds[position : position + width]
             assert profile is not None
             if not all(_compatible(p, k) for p, k in zip(profile, row_kinds, strict=True)):
+                break
+            closed = any(gap and k != "E" for gap, k in zip(gaps, row_kinds, strict=False))
+            if closed:
+                # the last row: its gap holds the page's next line, which ends the table
+                kept = [j for j in range(width) if not gaps[j]]
+                if not any(stream[position + j][1] for j in kept):
+                    row_cells = [
+                        c if j in kept else Cell("", (c.span[0], c.span[0]))
+                        for j, c in enumerate(cells[position : position + width])
+                    ]
+                    end = cells[position + kept[-1]].span[1]
+                    rows.append(Row(cells=row_cells, span=(row_cells[0].span[0], end)))
+                    position += kept[-1] + 1
                 break
             if all(k == "E" for k in row_kinds):
                 break
@@ -310,7 +329,8 @@ def find_flat_tables(text: str) -> list[FlatTable]:
                 Row(cells=list(row_cells), span=(row_cells[0].span[0], row_cells[-1].span[1]))
             )
             position += width
-        full = _profile(kinds, start, width, len(rows)) if rows else None
+        row_kinds = [_kind(c.text) for row in rows for c in row.cells]
+        full = _profile(row_kinds, 0, width, len(rows)) if rows else None
         if full is not None:
             full = _numbering(rows, full)
         columns = _columns(full, [cells[i].text for i in header]) if full else None

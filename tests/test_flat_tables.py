@@ -189,3 +189,53 @@ def test_typed_rows_that_lost_their_empty_cells_are_realigned_on_the_header() ->
     values = _values(text, "r.txt")
     assert values["income_fiscal"] == 625.58 and values["income_business"] == 34221.23
     assert not parsed.failed
+
+
+# every row closed by a line holding only "|", the header letter-spaced, the page's next
+# heading right after the last row
+THREE_PUBLIC_BUDGET_AND_ACTUAL = """某中心2021年度一般公共预算财政拨款“三公”经费支出决算情况说明
+一、2021年度一般公共预算财政拨款“三公”经费支出决算表
+单位:万元
+|
+项 目 |
+预 算 数 |
+决 算 数 |
+|
+合 计 |
+246 |
+167.37 |
+|
+因公出国(境)费 |
+0 |
+0 |
+|
+公务接待费 |
+1 |
+2.14 |
+|
+公务用车购置及运行维护费 |
+245 |
+165.23 |
+|
+其中:公务用车运行维护费 |
+165 |
+87.07 |
+|
+公务用车购置费 |
+80 |
+78.16 |
+二、2021年度一般公共预算财政拨款“三公”经费支出情况说明
+"""
+
+
+def test_a_closing_bar_is_no_column_and_the_next_heading_ends_the_table() -> None:
+    (table,) = find_flat_tables(THREE_PUBLIC_BUDGET_AND_ACTUAL)
+    assert table.columns[:3] == ["项目", "预算数", "决算数"]
+    assert [row.cells[0].text for row in table.rows][-1] == "公务用车购置费"
+    assert all(row.cells[3].text == "" for row in table.rows)
+    parsed = parse_text(THREE_PUBLIC_BUDGET_AND_ACTUAL, "flat.txt")
+    values = {k: float(v[0].value) for k, v in parsed.facts.statements.items()}
+    assert values["budget_three_public_vehicle_purchase"] == 80
+    assert values["three_public_vehicle_operation"] == 87.07
+    # the two vehicle rows are parts of the vehicle row, not more items of 合计
+    assert not [c.id for c in parsed.checks if c.status == "fail"]

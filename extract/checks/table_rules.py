@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from budgetlens.extract.checks.base import CheckResult, Operand, cell_operand, fmt, grade
+from budgetlens.extract.checks.facts_rules import SUBPARTS
 from budgetlens.extract.document import Document, Row, Table
+from budgetlens.extract.lexicon import match_table_label
 from budgetlens.extract.numbers import UNIT_IN_WAN
 from budgetlens.extract.reading import fold
 from budgetlens.extract.tables import Column, cell_number, column_kinds, label_of
@@ -167,6 +169,15 @@ def _list_checks(
         and line.label
         and not SUBTOTAL_LABEL_RE.search(line.label)
         and not SUBITEM_RE.match(line.label)
+    ]
+    # "公务用车购置费" under "公务用车购置及运行维护费" (no 其中 before it): a part of a row
+    # listed with it, not one more item of the total
+    named = [match_table_label(line.label) or () for line in items]
+    wholes = {key for keys in named for key in keys}
+    items = [
+        line
+        for line, keys in zip(items, named, strict=True)
+        if not any(key in SUBPARTS.get(whole, ()) for key in keys for whole in wholes)
     ]
     if any(CN_ITEM_RE.match(line.label) for line in items):
         items = [line for line in items if CN_ITEM_RE.match(line.label)]
