@@ -299,7 +299,12 @@ def find_flat_tables(text: str) -> list[FlatTable]:
         profile = _profile(kinds, start, width, 1)
         # a column empty in every one of the first rows is the gap a closing "|" leaves: a cell
         # there is the next line of the page ("二、…情况说明"), not the table's
-        gaps = [k == "E" for k in (_profile(kinds, start, width, MIN_ROWS) or [])]
+        first_rows = (
+            _profile(kinds, start, width, MIN_ROWS)
+            if start + width * MIN_ROWS <= len(kinds)
+            else None
+        )
+        gaps = [k == "E" for k in first_rows] if first_rows else [False] * width
         rows: list[Row] = []
         position = start
         while position + width <= len(cells):
