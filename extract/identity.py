@@ -25,7 +25,7 @@ from budgetlens.extract.reading import PINYIN_GLOSS_RE, Reading, fold
 
 _ORG_SUFFIX = (
     r"(?:管理委员会|委员会|管委会|人民政府|街道办事处|办事处|人民法院|人民检察院|检察院|法院|"
-    r"联合会|协会|科协|中心|学校|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|幼儿园|"
+    r"联合会|协会|科协|中心|学校|中学|小学|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|幼儿园|"
     r"纪念馆|文化馆|集中区|开发区|工委|党委|市委|县委|区委|财政所|司法所|"
     r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员]))"
 )
@@ -66,6 +66,7 @@ _HEADING_UNIT_RE = re.compile(
     rf"^(?:[一二三四五六七八九十]{{1,3}}[、.．]|第[一二三四五六七八九十]+部分)?\s*(?P<unit>{UNIT_RE.pattern})"
     r"(?:[（(]部门[)）])?(?:概况|基本情况|主要职能|主要职责|职能职责|机构设置)"
 )
+CONSTITUENTS_RE = re.compile(r"(?:预算|决算)?单位构成(?:情况)?\s*$")
 _GREEDY_UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}{_PARENTHETICAL}")
 # used with .match(text, pos): a name that starts with a place (or 中国/中共)
 _PLACE_RE = re.compile(r"(?:中国|中共|中华)|[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|县|区|州|盟|旗)")
@@ -161,6 +162,26 @@ class _Finder:
                 found.append(c)
         return found
 
+    def from_signature(self) -> list[_Candidate]:
+        """The name signed at the end (a line that is only the name, before the date):
+        where the title names no unit ("2020年部门预算公开"), the signature does."""
+        found = []
+        lines = _lines(self.text)
+        for start, end in lines[-4:]:
+            if c := self.candidate(start, end, 7):
+                found.append(c)
+        # "二、部门决算单位构成" followed by one line that is only a name: the unit itself
+        for (head_start, head_end), (start, end), after in zip(
+            lines, lines[1:], [*lines[2:], (0, 0)], strict=False
+        ):
+            if (
+                CONSTITUENTS_RE.search(self.text, head_start, head_end)
+                and (c := self.candidate(start, end, 8))
+                and (after == (0, 0) or not self.candidate(*after, 8))
+            ):
+                found.append(c)  # one name only: a list of several is not the unit
+        return found
+
     def from_headings(self) -> list[_Candidate]:
         found = []
         for start, end in _lines(self.text):
@@ -239,7 +260,12 @@ def is_same_unit(a: str, b: str) -> bool:
 
 def find_unit(doc: Document) -> tuple[str, Span | None]:
     finder = _Finder(doc)
-    candidates = finder.from_fields() + finder.from_titles() + finder.from_headings()
+    candidates = (
+        finder.from_fields()
+        + finder.from_titles()
+        + finder.from_headings()
+        + finder.from_signature()
+    )
     if not candidates:
         candidates = finder.from_opening() + finder.from_sentences()
     if not candidates:
@@ -262,8 +288,18 @@ def find_unit(doc: Document) -> tuple[str, Span | None]:
         c
         for c in candidates + finder.from_sentences() + stated
         if len(c.unit) > len(best.unit)
-        and (c.rank < 10 or best.rank >= 6)
         and (folded in fold(c.unit) or (len(folded) <= 6 and _in_order(folded, fold(c.unit))))
+        and (
+            c.rank < 10
+            or best.rank >= 6
+            # 昆明市科技局 → 昆明市科学技术局: the full form of the same name (same place, same
+            # ending), never a unit inside it (昆明市科技局机关服务中心)
+            or (
+                folded not in fold(c.unit)
+                and fold(c.unit)[:2] == folded[:2]
+                and fold(c.unit)[-1] == folded[-1]
+            )
+        )
     ]
     if fuller:
         best = min(fuller, key=lambda c: (c.rank, c.span[0]))

@@ -487,3 +487,26 @@ def test_numbered_sources_listed_after_a_qizhong_line_take_its_side() -> None:
     assert values["change_pct_income_general_budget"] == Decimal("4.58")
     # a source named on a line of its own, with no total before it, has no side
     assert "income_general_budget" not in _values("(一)一般公共预算拨款120万元。", 2023)
+
+
+def test_a_unit_named_by_its_school_signature_constituents_or_full_form() -> None:
+    def unit(text: str) -> str:
+        return parse_text(text, "u.txt").doc.meta.unit
+
+    assert unit("枞阳县浮山中学2022年度单位决算之第三部分 情况说明\n收入总计6503.68万元。\n") == (
+        "枞阳县浮山中学"
+    )
+    signed = "2021年度部门决算公开\n一、收入总计12万元。\n某某县审计局\n2022年10月9日\n"
+    assert unit(signed) == "某某县审计局"
+    listed = (
+        "2021年度部门决算\n二、部门决算单位构成\n阜蒙县县域经济发展与招商服务中心\n"
+        "一、收入总计12831.7万元。\n"
+    )
+    assert unit(listed) == "阜蒙县县域经济发展与招商服务中心"
+    abbreviated = (
+        "昆明市科技局2018年部门“三公”经费支出决算情况说明\n"
+        "昆明市科学技术局部门2018年度“三公”经费支出决算为11.57万元。\n"
+    )
+    assert unit(abbreviated) == "昆明市科学技术局"
+    inside = "某市科技局2018年部门决算说明\n某市科技局机关服务中心2018年度收入总计5万元。\n"
+    assert unit(inside) == "某市科技局"
