@@ -41,9 +41,10 @@ WEAK_CUE_RE = re.compile(
     r"主要(?:是|为|系)(?:由于|因为)?|主要由于|主要因为|(?<![主])(?:由于|因为)"
     r"|(?<=[，,])(?:是|为|系)(?=[^，,。；;]{2,30}(?:增加|减少|增长|下降|调整|变化|变动))"
 )
-# cue words a writer repeated ("原因主要是主要是…") are not part of the reason
+# cue words a writer repeated ("原因主要是主要是…") are not part of the reason (used with
+# .match(text, pos), which anchors at pos: no "^", which would only match at a line start)
 REPEATED_CUE_RE = re.compile(
-    r"^(?:[:：\s]|主要是|主要为|主要|是|为|系|由于|因为|[1１一][、.．](?!\d))+"
+    r"(?:[:：\s]|主要是|主要为|主要|是|为|系|由于|因为|[1１一][、.．](?!\d))+"
 )
 # what ends a reason before its sentence does: a use, or a clause about the money itself
 STOP_CLAUSE_RE = re.compile(r"主要用于|具体用于|[，,；;](?:该项?经费|该项目|经费使用|其中[:：，,])")
@@ -91,8 +92,23 @@ DIRECTION_ONLY_RE = re.compile(
 )
 DIRECTION_ONLY_FILLER_RE = re.compile(
     r"^(?:[“”\"()（）、\s]|(?:19|20)\d{2}年度?|本年度?|当年|全年|相比|比较|同比|与|比|较|上年度?|"
-    r"去年|上一年度?|决算数?|支出|经费|的|都|均)*$"
+    r"去年|上一年度?|决算数?|支出|经费|的|都|均|总体|整体)*$"
 )
+
+
+BUDGET_COMPARISON_RE = re.compile(
+    r"(?:较|比|与)(?:年初|全年|调整后?)?预算数?(?:相比)?[，,]?(?:增加|减少|增长|下降|持平)"
+    r"(?:了)?(?:\d+(?:\.\d+)?(?:万元|元|%))?"
+    r"|(?:增长|下降|增加|减少)\d+(?:\.\d+)?%"
+)
+
+
+def _only_budget_comparisons(between: str) -> bool:
+    """Nothing but punctuation and comparisons with this year's budget between a change and
+    its cue ("较上年减少19万元,下降43.78%,较年初预算数减少4万元,下降2.2%。主要是…"): the
+    cue still explains the change against last year."""
+    rest = BUDGET_COMPARISON_RE.sub("", re.sub(r"\s+", "", between))
+    return not rest.strip(" ，,；;。%")
 
 
 def _direction_only(doc: Document) -> list[_Change]:
@@ -103,12 +119,13 @@ def _direction_only(doc: Document) -> list[_Change]:
     for number, match in enumerate(DIRECTION_ONLY_RE.finditer(text)):
         clause_start = max(text.rfind(c, 0, match.start()) for c in "，,；;。\n") + 1
         clause = text[clause_start : match.start()]
-        if re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|%)", clause) or "预算" in clause:
-            continue  # a figure of its own, or a comparison with the budget (not a change)
         terms = find_terms(clause)
         if len(terms) != 1:
             continue
         term = terms[0]
+        outside = clause[: term.start] + clause[term.end :]
+        if re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|%)", clause) or "预算" in outside:
+            continue  # a figure of its own, or a comparison with the budget (not a change)
         if not DIRECTION_ONLY_FILLER_RE.match(clause[: term.start] + clause[term.end :]):
             continue
         scope = (
@@ -345,12 +362,14 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             previous_start = max(text.rfind(c, 0, sentence_start - 1) for c in SENTENCE_END) + 1
             if text[sentence_start : cue.start()].strip(" ，,；;：:") or last.end < previous_start:
                 continue
-            if not strong and text[last.end : sentence_start].strip(" ，,；;。%"):
+            if not strong and not _only_budget_comparisons(text[last.end : sentence_start]):
                 continue  # 主要是… after a sentence that went on past its change
         lead = text[last.end : cue.start()] if in_sentence else ""
         if not strong:
             # a weak cue right after the change's clause only ("减少1万元，主要是…")
-            if lead.strip(" ，,；;") or any(last.end < e <= cue.start() for e in level_ends):
+            if not _only_budget_comparisons(lead) or any(
+                last.end < e <= cue.start() for e in level_ends
+            ):
                 continue
         elif any(last.end < e <= cue.start() for e in level_ends) and in_sentence:
             continue  # a level stated after the change: the cue is about that figure

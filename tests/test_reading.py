@@ -510,3 +510,25 @@ def test_a_unit_named_by_its_school_signature_constituents_or_full_form() -> Non
     assert unit(abbreviated) == "昆明市科学技术局"
     inside = "某市科技局2018年部门决算说明\n某市科技局机关服务中心2018年度收入总计5万元。\n"
     assert unit(inside) == "某市科技局"
+
+
+def test_a_cue_after_a_comparison_with_the_budget_explains_the_change_before_it() -> None:
+    reasons = _reasons(
+        "某镇2020年度“三公”经费决算情况\n"
+        "2020年度“三公”经费41万元,较上年减少19万元,下降43.78%,较年初预算数减少4万元,下降2.2%。"
+        "主要是严格落实过紧日子举措。其中:公务用车购置及运行维护费21万元,较上年减少16万元,"
+        "较年初预算数减少4万元,主要是事业单位公车改革。\n"
+    )
+    assert reasons["change_three_public_total"] == ["严格落实过紧日子举措"]
+    assert reasons["change_three_public_vehicle"] == ["事业单位公车改革"]
+    # a sentence that goes on to another level is still not explained by the cue after it
+    other = _reasons("某局2024年预算\n项目支出比上年减少5万元,基本支出20万元。主要是人员增加。\n")
+    assert "change_expenditure_project" not in other
+
+
+def test_a_direction_only_change_may_name_a_budget_term() -> None:
+    reasons = _reasons(
+        "某中学2023年单位预算\n2023年收支总预算120万元,同比增加5万元。\n"
+        "2023年收支预算总体增加主要是:人员工资基数增加。\n"
+    )
+    assert reasons["change_income_total"] == ["人员工资基数增加"]
