@@ -191,7 +191,7 @@ YEAR_RE = re.compile(r"((?:19|20)\d{2})年度?")
 # A comparison and what is compared with: the previous year (a change) or this year's
 # budget (a final account's execution, not a change).
 COMPARISON_RE = re.compile(
-    r"(?:比|较|与|同)(?P<what>上年度?|上一年度?|去年|(?P<year>(?:19|20)\d{2})年度?)?"
+    r"(?:相比|相较|比|较|与|同)(?P<what>上年度?|上一年度?|去年|(?P<year>(?:19|20)\d{2})年度?)?"
     r"(?:\([^)]{0,8}\))?(?:当年)?(?P<basis>年初预算|全年预算|调整预算|预算执行|预算|决算|执行)?"
     r"(?:数字|数|同期)?(?:相比|比较|对比)?|同比|对比"
 )
@@ -413,6 +413,7 @@ class _Reader:
         )
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         named_levels: list[_Subject] = []  # the facts the sentence named with their levels
+        labelled_since_named = False  # a figure was given a name since the last of them
         self.absent(start, end, heading_scope)
         for match in FIGURE_RE.finditer(text, start, end):
             if any(a < match.end() and match.start() < b for a, b in handled):
@@ -605,8 +606,21 @@ class _Reader:
                 # "…运行维护费预算数50万元。2015年预算数160万元，…下降68.8%": the paragraph's
                 # fact in another year
                 keys, scope = self.topic.keys, self.topic.scope
+            elif (
+                term is None
+                and subject is None
+                and (direction is not None or rate is not None)
+                and named_levels
+                and not labelled_since_named
+                and self.only_qualifiers(segment)
+            ):
+                # "收支总预算4,471.22万元,含…经费250万元,…经费537.31万元;比2012年预算增加
+                # 755.18万元": only unnamed figures since the sentence's named total
+                keys, scope = named_levels[-1].keys, named_levels[-1].scope
             else:
                 keys, scope = (), None
+            if keys and not (term is not None and direction is None):
+                labelled_since_named = True
             if unit != "%" and direction is None:
                 self.facts.amounts.append((self.sentence_id, value, half, figure))
             if unit == "%":
@@ -654,6 +668,7 @@ class _Reader:
             subject = _Subject(keys, scope)
             if term is not None and prefix == "":
                 named_levels.append(subject)
+                labelled_since_named = False
             if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
                 sentence_side = self.paragraph_side = keys[0].split("_")[0]
             if self.topic is None and prefix == "":

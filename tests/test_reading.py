@@ -532,3 +532,21 @@ def test_a_direction_only_change_may_name_a_budget_term() -> None:
         "2023年收支预算总体增加主要是:人员工资基数增加。\n"
     )
     assert reasons["change_income_total"] == ["人员工资基数增加"]
+
+
+def test_a_change_after_unnamed_inclusions_is_the_named_totals() -> None:
+    values = _values(
+        "机管局2013年收支总预算4,471.22万元,含山庄管理处经费250万元,幼儿园经费537.31万元;"
+        "比2012年预算增加755.18万元,增长20.32%。",
+        2013,
+    )
+    assert values["change_income_total"] == values["change_expenditure_total"] == Decimal("755.18")
+    # a part named in between takes the change (not the total)
+    values = _values("“三公”经费预算20万元,公务接待费5万元,比上年增加1万元。", 2024)
+    assert values["change_three_public_reception"] == 1
+    assert "change_three_public_total" not in values
+
+
+def test_a_comparison_may_open_with_xiangbi() -> None:
+    values = _values("2020年度“三公”经费支出预算为142.40万元,相比2019年预算增加90.92万元。", 2020)
+    assert values["change_three_public_total"] == Decimal("90.92")
