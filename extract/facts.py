@@ -151,6 +151,7 @@ LISTED_FIGURE_RE = re.compile(
 )
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
 CAUSE_LEAD_RE = re.compile(r"^(?:主要是|主要原因是|主要由于|主要因为)")
+POSTFIX_ABSENT_RE = re.compile(r"无(?=[，,、。；;)）\n]|$)")
 QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
@@ -415,6 +416,7 @@ class _Reader:
         named_levels: list[_Subject] = []  # the facts the sentence named with their levels
         labelled_since_named = False  # a figure was given a name since the last of them
         self.absent(start, end, heading_scope)
+        self.absent_after(start, end)
         for match in FIGURE_RE.finditer(text, start, end):
             if any(a < match.end() and match.start() < b for a, b in handled):
                 previous_end = match.end()
@@ -906,6 +908,21 @@ class _Reader:
             span = self.raw(match.start(), match.end() + tail.end())
             for key in keys:
                 self.add(prefix + key, Decimal(0), Decimal(0), span, span)
+
+    def absent_after(self, start: int, end: int) -> None:
+        """A fact named, then stated as none: "其中：购置经费无、运行维护费34万元"."""
+        text = self.view.text
+        for match in POSTFIX_ABSENT_RE.finditer(text, start, end):
+            clause_start = max(text.rfind(c, start, match.start()) for c in "，,、；;：:。") + 1
+            clause = text[max(start, clause_start) : match.start()]
+            term = self.term_in(clause)
+            if term is None or not re.fullmatch(r"(?:支出|预算|决算)*", clause[term.end :]):
+                continue
+            if _strip_terms(_strip_leading(clause[: term.start])).strip():
+                continue  # "上年…无": only the name may come before
+            span = self.raw(max(start, clause_start) + term.start, match.end())
+            for key in term.keys:
+                self.add(key, Decimal(0), Decimal(0), span, span)
 
     def absent_source(self, match: re.Match[str], after: str, start: int) -> bool:
         """A source of money stated as none: "未使用政府性基金预算拨款安排的支出" (its spending),

@@ -412,6 +412,8 @@ def find_metadata(doc: Document) -> Metadata:
         meta.scope = scope["scope"] if scope else None  # type: ignore[assignment]
     for start, end in lines:
         line = view.text[start:end]
+        if len(re.findall(r"[，,。；;]", line.rstrip("。"))) > 1:
+            continue  # a paragraph of a page cut short ("…总额为5.48万元,比预算增加…"): no title
         if meta.year is not None and str(meta.year) in line and _kind_of(line):
             meta.title_span = view.raw_span(start, end)
             meta.title = doc.quote(meta.title_span).strip()

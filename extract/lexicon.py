@@ -106,9 +106,9 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # "公务用车购置及运行费17万元，其中：购置费0万元…运行费17万元": the parts by their short
     # names, facts only in a sentence about 公务用车 (see VEHICLE_CONTEXT_RE)
-    (r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))购置费", ("three_public_vehicle_purchase",)),
+    (r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))购置(?:经)?费", ("three_public_vehicle_purchase",)),
     (
-        r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))运(?:行|维)(?:维护)?费(?:用)?",
+        r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))运(?:行|维)(?:维护)?(?:经)?费(?:用)?",
         ("three_public_vehicle_operation",),
     ),
     (r"公务接待(?:费用?|经费|支出)?|(?<![公务])接待费", ("three_public_reception",)),

@@ -148,12 +148,11 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
     if not line or line.startswith("\t") or line[-1] in HARD_END or "|" in line:
         return False
     following = number + 1
-    if (
-        line[-1].isdigit()
-        and following < len(lines)
-        and re.match(r"\s*(?:万元|亿元|元|%)", text[slice(*lines[following])])
+    if following < len(lines) and (
+        (line[-1].isdigit() and re.match(r"\s*(?:万元|亿元|元|%)", text[slice(*lines[following])]))
+        or (re.search(r"\d\s*[万亿]$", line) and re.match(r"\s*元", text[slice(*lines[following])]))
     ):
-        return True  # "年初预算为 42.73" / "万元，支出决算为…": a figure and its unit
+        return True  # "年初预算为 42.73" / "万元，…", "决算 1.5万" / "元。": a figure and its unit
     if (
         following < len(lines)
         and re.match(r"[\u4e00-\u9fff]", line[-1])

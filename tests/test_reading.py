@@ -550,3 +550,24 @@ def test_a_change_after_unnamed_inclusions_is_the_named_totals() -> None:
 def test_a_comparison_may_open_with_xiangbi() -> None:
     values = _values("2020年度“三公”经费支出预算为142.40万元,相比2019年预算增加90.92万元。", 2020)
     assert values["change_three_public_total"] == Decimal("90.92")
+
+
+def test_a_fact_named_then_stated_as_none() -> None:
+    values = _values(
+        "2015年安排公车购置及运行维护费34万元,其中:购置经费无、运行维护费34万元。", 2015
+    )
+    assert values["three_public_vehicle_purchase"] == 0
+    assert values["three_public_vehicle_operation"] == 34
+    assert _values("上年公务接待费无。", 2015) == {}
+
+
+def test_a_figure_whose_unit_wrapped_and_a_cut_page_without_a_title() -> None:
+    text = (
+        "—10—\n出决算中,因公出国(境)费支出决算 0万元;公务用车购\n置及运行费支出决算3.98万元;"
+        "公务接待费支出决算 1.5万\n元。\n2020 年度“三公”经费支出决算总额为 5.48 万元,比预算增加"
+        " 0 万元,比去年增加1.55 万元,增长 39.4%。\n"
+    )
+    parsed = parse_text(text, "cut.txt")
+    assert parsed.doc.meta.title == ""  # a paragraph is not a title
+    assert float(parsed.facts.get("three_public_reception").value) == 1.5
+    assert float(parsed.facts.get("three_public_total").value) == 5.48
