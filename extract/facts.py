@@ -153,6 +153,11 @@ LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
 CAUSE_LEAD_RE = re.compile(r"^(?:主要是|主要原因是|主要由于|主要因为)")
 POSTFIX_ABSENT_RE = re.compile(r"无(?=[，,、。；;)）\n]|$)")
 QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
+BARE_PREVIOUS_RE = re.compile(r"(?<=上年)\d+(?:\.\d+)?(?=增加|减少|增长|下降)")
+INLINE_HEADING_RE = re.compile(
+    r"\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．]|[一二三四五六七八九十]{1,2}[、.．])\s*"
+    r"(?P<name>[^，,。；;:：\d]{2,20})[。:：]\s*$"
+)
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
@@ -174,8 +179,8 @@ HEADING_FILLER_RE = re.compile(
 )
 # a source of money named alone ("一般公共预算拨款2752.8万元"): income or expenditure by context
 SOURCE_NAME_RE = re.compile(
-    r"(?P<name>一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算)(?:财政)?拨款(?:资金)?"
-    r"(?!收入|支出)"
+    r"(?P<name>一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算|财政(?=拨款))"
+    r"(?:财政)?拨款(?:[(（]补助[)）])?(?:资金)?(?!收入|支出)"
 )
 # the totals whose sources are listed after them: they say which side a source is on
 SIDE_TOTALS = (
@@ -208,7 +213,7 @@ PREVIOUS_RE = re.compile(r"上年|去年|上一年")
 FILLER_RE = re.compile(
     r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年(?:度|初)?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
-    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|数|"
+    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|数|预计|开支|资金|"
     r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
@@ -278,6 +283,7 @@ class _Reader:
         self.paragraph_scope: str | None = None  # the scope of the paragraph's first total
         self.topic: _Subject | None = None  # the first fact a paragraph states
         self.paragraph_side: str | None = None  # the side of the paragraph's last total named
+        self.inline_subject: _Subject | None = None  # the fact a "（二）公务接待费。" opening names
         # the last amount read in the sentence: (key, value, half unit, figure span)
         self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
 
@@ -313,6 +319,7 @@ class _Reader:
                 continue
             heading_scope = self.heading_scope(start)
             self.topic = None
+            self.inline_subject = None
             self.paragraph_start = start
             if listing and not _starts_with_term(line, parent):
                 lead_in, listing = None, False  # the list of parts is over
@@ -386,6 +393,12 @@ class _Reader:
     def sentence(self, start: int, end: int, heading_scope: str | None) -> None:
         text = self.view.text
         self.sentence_span = (start, end)
+        inline = INLINE_HEADING_RE.match(text[start:end])
+        if inline is not None:
+            terms = find_terms(inline["name"])
+            if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(inline["name"]):
+                self.inline_subject = _Subject(terms[0].keys, None)
+            return
         subject: _Subject | None = None
         # the scope of the first total the sentence names; else of the paragraph's; else the
         # whole the sentence measures its parts against ("…，占一般公共预算支出的84.06%")
@@ -505,7 +518,7 @@ class _Reader:
                 and unit == "%"
                 and changed_before
                 and last_sign is not None
-                and re.fullmatch(r"\s*[(（]", lead)
+                and re.fullmatch(r"\s*[(（，,]\s*", lead)
             ):
                 # "较上年减少1.5万元(42.86%)": the rate of the change it stands beside
                 direction = "增加" if last_sign > 0 else "减少"
@@ -529,6 +542,13 @@ class _Reader:
                 and self.about_a_line(segment_start)
             ):
                 keys, scope = (), None  # "…行政单位离退休（项）…支出决算为54.53万元": that line's
+            elif (
+                term is not None
+                and set(term.keys) <= GENERIC_TOTAL_KEYS
+                and self.inline_subject is not None
+            ):
+                # "（二）公务接待费。2021年预算支出11.77万元": the spending the heading names
+                keys, scope = self.inline_subject.keys, None
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
                 keys = ()
@@ -1123,7 +1143,8 @@ def _without_remarks(text: str) -> str:
 
 
 def _without_comparisons(text: str) -> str:
-    return COMPARISON_RE.sub("", text)
+    # "较上年2.5减少1.95万元": last year's figure printed bare inside the comparison
+    return COMPARISON_RE.sub("", BARE_PREVIOUS_RE.sub("", text))
 
 
 def _strip_leading(segment: str) -> str:

@@ -95,6 +95,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         r"(?:公务用车|公务车|公车)购置(?:及|和|与)运(?:行|维)(?:维护)?(?:费|经费)"
+        r"|(?:公务用车|公务车|公车)运(?:行|维)(?:维护)?(?:费)?(?:及|和|与)购置(?:费|经费)"
         r"|公务用车费",
         ("three_public_vehicle",),
     ),
@@ -124,6 +125,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # a source of money by the first two characters of its name: the scope of its key
 SOURCE_SCOPES = {
+    "财政": "fiscal",
     "一般": "general_budget",
     "公共": "general_budget",
     "政府": "fund",

@@ -25,6 +25,7 @@ _HEADING_START_RE = re.compile(
     r"^\s*(?:第[一二三四五六七八九十\d]+[部分章节]|[一二三四五六七八九十]{1,3}[、.．]|"
     r"[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．](?!\d)|[①-⑳]|表\s*\d)"
 )
+HEADING_END_RE = re.compile(r"(?:情况|说明|概况|情况说明|具体情况|总体情况)\s*$")
 # words a sentence cannot stop on: a line ending in one goes on in the next line
 CONTINUING_END_RE = re.compile(r"[^\s\d](?:为|的|比|较|与|和|及|完成|占|达|其中|比上年|较上年)$")
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
@@ -180,6 +181,8 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
         return True  # "…其中：因公出国" / "（境）费支出决算持平": a name broken before its remark
     if width is None or len(line.strip()) < width - 6:
         return False  # a short line ends its paragraph (or is a heading)
+    if _HEADING_START_RE.match(line) and HEADING_END_RE.search(line):
+        return False  # "（一）…“三公”经费支出决算总体情况": a heading as long as the page is wide
     while following < len(lines) and _PAGE_NUMBER_RE.match(text[slice(*lines[following])]):
         following += 1
     if following >= len(lines):

@@ -49,6 +49,7 @@ REPEATED_CUE_RE = re.compile(
 # what ends a reason before its sentence does: a use, or a clause about the money itself
 STOP_CLAUSE_RE = re.compile(r"主要用于|具体用于|[，,；;](?:该项?经费|该项目|经费使用|其中[:：，,])")
 SENTENCE_END = "。！？!?\n"
+PART_CHANGE_RE = re.compile(r"(?:增加|减少|增长|下降)\s*\d+(?:\.\d+)?\s*(?:万元|元|%)")
 CLAUSE_BREAK = "，,；;"
 BUDGET_EXECUTION_RE = re.compile(
     r"决算数?(?:大|小|多|少)于(?:年初)?预算数?|预算执行|完成(?:年初)?预算"
@@ -199,6 +200,11 @@ def _reason_span(text: str, start: int, label_starts: list[int]) -> Span | None:
     while end < len(text) and text[end] not in SENTENCE_END:
         end += 1
     following = [p for p in label_starts if start < p < end]
+    first_clause = re.split(r"[，,；;]", text[start:end], maxsplit=1)[0]
+    if PART_CHANGE_RE.search(first_clause):
+        # "主要是一般公共预算拨款增加17.17万元,其他收入增加23万元": a reason that lists the
+        # changes of parts runs through the list
+        following = []
     if following:
         cut = max(text.rfind(c, start, following[0]) for c in CLAUSE_BREAK)
         if cut > start:
@@ -216,8 +222,10 @@ SCOPE_SUBJECT_RE = re.compile(
 )
 # a cue's own subject that only says "against last year" ("决算数较上年减少原因是")
 LAST_YEAR_SUBJECT_RE = re.compile(
-    r"(?:决算数?|预算数?|支出|本年|今年)?(?:较|比|与)(?:上年|去年|上一年度?)(?:相比)?"
+    r"(?:决算数?|预算数?|支出|本年|今年)?(?:较|比|与)(?:上年|去年|上一年度?)(?:相比|对比|比较)?"
     r"(?:增加|减少|下降|增长|增减)?的?"
+    # "预算减少的主要原因是…" right after the change: its basis and direction only
+    r"|(?:决算数?|预算数?|支出)(?:增加|减少|下降|增长)?的?"
 )
 INCREASE_WORD_RE = re.compile(r"增加|增长|上升|提高")
 DECREASE_WORD_RE = re.compile(r"减少|下降|降低|压减")
@@ -346,7 +354,11 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             strong
             and not in_sentence
             and LAST_YEAR_SUBJECT_RE.fullmatch(subject.strip(" ，,；;"))
-            and "\n" not in text[last.end : cue.start()]
+            and (
+                "\n" not in text[last.end : cue.start()]
+                # a page that sets every sentence apart: only blank lines in between
+                or not text[last.end : sentence_start].strip(" ，,；;。%\n")
+            )
         ):
             # "…较上年减少0.47万元。决算数小于预算数的主要原因是…。决算数较上年减少原因是…":
             # a cue about the change against last year, after a sentence about the budget

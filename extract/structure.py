@@ -94,6 +94,7 @@ EMPTY_NOTE_RE = re.compile(r"注[:：].{0,40}空表")
 HEADER_WORDS_RE = re.compile(
     r"指标|名称|项目|科目|数量|单价|金额|合计|单位|序号|编码|说明|类型|性质|规格"
 )
+LABEL_HEADER_RE = re.compile(r"^\s*(?:项\s*目|科\s*目|名\s*称|类\s*别)")
 NUMERIC_CELL_RE = re.compile(r"^[≥≤＞＜><=≧≦]?\s*[-−]?\d[\d,]*(?:\.\d+)?\s*\S{0,4}$")
 
 
@@ -399,11 +400,26 @@ def _column_labels(header: list[Row], width: int) -> list[str]:
     A short header row (merged cells not repeated) is spread over the runs of the row below."""
     if not header:
         return [""] * width
+    rows = [_filled(row.texts()) for row in header]
+    for number, texts in enumerate(rows):
+        first = next((i for i, t in enumerate(texts) if t.strip()), 0)
+        if first and LABEL_HEADER_RE.match(texts[first]):
+            rows[number] = texts[first:]  # "项目" heads the label column, whatever the padding
+    for number in range(1, len(rows)):
+        upper, lower = rows[number - 1], rows[number]
+        if (
+            len(lower) == width - 1
+            and upper
+            and LABEL_HEADER_RE.match(upper[0])
+            and not LABEL_HEADER_RE.match(lower[0])
+        ):
+            # "项目 | 预算数 | 决算数" over "合计 | 一般公共预算 | …": the lower row leaves out
+            # the label column its upper cell spans, so it sits under the figure columns
+            rows[number] = ["", *lower]
     grid: list[list[str]] = []
-    for number, row in enumerate(header):
-        texts = row.texts()
-        if len(texts) < width and number + 1 < len(header):
-            spread = _spread(texts, header[number + 1].texts())
+    for number, texts in enumerate(rows):
+        if len(texts) < width and number + 1 < len(rows):
+            spread = _spread(texts, rows[number + 1])
             if spread is not None and len(spread) == width:
                 texts = spread
         grid.append(texts + [""] * (width - len(texts)))
@@ -418,9 +434,19 @@ def _column_labels(header: list[Row], width: int) -> list[str]:
     return labels
 
 
+def _filled(texts: list[str]) -> list[str]:
+    """A header row without the empty cells a closing "|" leaves at its end."""
+    end = len(texts)
+    while end > 0 and not texts[end - 1].strip():
+        end -= 1
+    return texts[:end]
+
+
 def _spread(upper: list[str], lower: list[str]) -> list[str] | None:
     """Map each upper cell over the lower columns: an empty lower cell takes one upper
-    cell, a run of filled lower cells shares one upper (merged) cell."""
+    cell, a run of filled lower cells shares one upper (merged) cell; the last run, when it
+    repeats one group of cells once per upper cell left (合计 | 一般公共预算 | 政府性基金 twice
+    under 预算数 | 决算数), gives each upper cell one group."""
     out: list[str] = []
     pointer = 0
     position = 0
@@ -431,6 +457,14 @@ def _spread(upper: list[str], lower: list[str]) -> list[str] | None:
             run_end = position
             while run_end < len(lower) and lower[run_end]:
                 run_end += 1
+            left = len(upper) - pointer
+            run = lower[position:run_end]
+            if run_end == len(lower) and left > 1 and len(run) % left == 0:
+                size = len(run) // left
+                if size > 1 and all(run[i] == run[i % size] for i in range(len(run))):
+                    for group in range(left):
+                        out.extend([upper[pointer + group]] * size)
+                    return out
             out.extend([upper[pointer]] * (run_end - position))
             position = run_end
         else:

@@ -571,3 +571,83 @@ def test_a_figure_whose_unit_wrapped_and_a_cut_page_without_a_title() -> None:
     assert parsed.doc.meta.title == ""  # a paragraph is not a title
     assert float(parsed.facts.get("three_public_reception").value) == 1.5
     assert float(parsed.facts.get("three_public_total").value) == 5.48
+
+
+BUDGET_AND_ACTUAL_BY_SOURCE = (
+    "巢湖市某院2021年度“三公”经费支出决算情况说明\n"
+    "一、2021年度“三公”经费支出决算表\n单位:万元\n"
+    "项目 | 预算数 | 决算数 | ||||\n"
+    "合计 | 一般公共预算 | 政府性基金 | 合计 | 一般公共预算 | 政府性基金 | |\n"
+    "因公出国(境)费 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+    "公务接待费 | 8 | 8 | 0 | 2.26 | 2.26 | 0 |\n"
+    "公务用车购置及运行费 | 72.7 | 72.7 | 0 | 71.97 | 71.97 | 0 |\n"
+    "其中:公务用车运行维护费 | 59.5 | 59.5 | 0 | 59.46 | 59.46 | 0 |\n"
+    "公务用车购置费 | 13.2 | 13.2 | 0 | 12.51 | 12.51 | 0 |\n"
+    "总计 | 80.7 | 80.7 | 0 | 74.23 | 74.23 | 0 |\n"
+    "二、2021年度“三公”经费支出决算情况说明\n"
+    "(一)一般公共预算及政府性基金财政拨款“三公”经费支出决算总体情况\n"
+    "2021年度一般公共预算及政府性基金财政拨款“三公”经费支出年初预算80.7万元,支出决算74.23万元,"
+    "完成年初预算的91.98%。\n"
+)
+
+
+def test_a_merged_header_over_repeated_groups_and_a_long_heading() -> None:
+    parsed = parse_text(BUDGET_AND_ACTUAL_BY_SOURCE, "t.txt")
+    (table,) = parsed.doc.tables
+    assert table.columns[:5] == [
+        "项目",
+        "预算数/合计",
+        "预算数/一般公共预算",
+        "预算数/政府性基金",
+        "决算数/合计",
+    ]
+    values = {k: [float(s.value) for s in v] for k, v in parsed.facts.statements.items()}
+    assert values["budget_three_public_vehicle_purchase"] == [13.2]
+    assert values["three_public_vehicle_purchase"] == [12.51]
+    # the heading is not read into the paragraph: 年初预算 is the budget
+    assert set(values["three_public_total"]) == {74.23}
+    assert set(values["budget_three_public_total"]) == {80.7}
+    assert not [c.id for c in parsed.checks if c.status == "fail"]
+
+
+def test_bare_last_year_figures_rates_after_a_comma_and_other_wordings() -> None:
+    values = _values("2021年公务接待费预算为0.55万元,较上年2.5减少1.95万元,78%", 2021)
+    assert values["change_three_public_reception"] == Decimal("-1.95")
+    assert values["change_pct_three_public_reception"] == -78
+    values = _values(
+        "公务用车运行维护及购置费支出预算为0万元。我院2014年三公经费开支53.65万元。", 2014
+    )
+    assert values["three_public_vehicle"] == 0 and values["three_public_total"] == Decimal("53.65")
+    values = _values(
+        "本级2023部门预算总收入预计1335.34万元,比上年增加6.53万元。其中:财政拨款(补助)448.87万元,"
+        "占总收入的33.61%;其他收入资金23万元。",
+        2023,
+    )
+    assert values["income_total"] == Decimal("1335.34")
+    assert values["income_fiscal"] == Decimal("448.87") and values["income_other"] == 23
+
+
+def test_an_inline_heading_names_the_spending_of_its_paragraph() -> None:
+    values = _values("(二)公务接待费。2021年预算支出11.77万元,比2020年预算减少0.13万元。", 2021)
+    assert values["three_public_reception"] == Decimal("11.77")
+    assert values["change_three_public_reception"] == Decimal("-0.13")
+    assert "expenditure_total" not in values
+    # a heading that names no single fact leaves the generic total alone
+    assert "expenditure_total" in _values("(二)支出情况。2021年预算支出11.77万元。", 2021)
+
+
+def test_reasons_set_apart_by_blank_lines_and_reasons_that_list_part_changes() -> None:
+    reasons = _reasons(
+        "某校2021年“三公”经费预算说明\n(二)公务接待费\n\n"
+        "2021年公务接待费预算为0.55万元,较上年2.5减少1.95万元,78%\n\n"
+        "与上年对比减少的主要原因严格执行中央八项规定。\n\n"
+        "(三)公务用车购置及运行维护费\n\n2021年公务用车购置及运行维护费为5万元,较上年5.5减少0.5万元。\n\n"
+        "预算减少的主要原因是厉行节约。\n"
+    )
+    assert reasons["change_three_public_reception"] == ["严格执行中央八项规定"]
+    assert reasons["change_three_public_vehicle"] == ["厉行节约"]
+    listed = _reasons(
+        "某校2024年单位预算\n收入预算777.03万元,较2023年增加40.17万元,主要是一般公共预算拨款增加"
+        "17.17万元,其他收入增加23万元。\n"
+    )
+    assert listed["change_income_total"] == ["一般公共预算拨款增加17.17万元,其他收入增加23万元"]
