@@ -653,6 +653,14 @@ class _Reader:
                 continue
             completion_next = False
             if direction is not None:
+                if comparison == "budget" and self.final and keys:
+                    # "较年初预算数减少4万元": a final account against its own budget, kept
+                    # (vs_budget_) for the checks, never a change
+                    sign = 1 if direction in INCREASE else -1
+                    for key in keys:
+                        self.add(f"vs_budget_{key}", sign * abs(value), half, span, figure)
+                    last_sign, just_changed = sign, True
+                    continue
                 if comparison is not None and comparison != "previous":
                     continue  # against this year's budget, or an older year: not a change
                 if self.final and self.budget_basis(
@@ -830,14 +838,19 @@ class _Reader:
             for key in keys:
                 self.add(f"completion_{key}", value, half, span, figure, unit="%")
             return
-        if comparison is not None and comparison != "previous":
+        if (
+            comparison is not None
+            and comparison != "previous"
+            and not (comparison == "budget" and self.final)
+        ):
             return
         word = direction or (rate["word"] if rate else None)
         if word is None:
             return
         sign = 1 if word in INCREASE or word in ("增幅", "增长率", "增长幅度") else -1
+        prefix = "vs_budget_pct_" if comparison == "budget" else "change_pct_"
         for key in keys:
-            self.add(f"change_pct_{key}", sign * abs(value), half, span, figure, unit="%")
+            self.add(f"{prefix}{key}", sign * abs(value), half, span, figure, unit="%")
 
     def zero_change(
         self,

@@ -220,6 +220,8 @@ PREFIX_NAMES = {
     "budget_": "{name}预算数",
     "completion_": "{name}预算完成率（%）",
     "previous_": "上年{name}",
+    "vs_budget_pct_": "{name}比预算增减率（%）",
+    "vs_budget_": "{name}比预算增减",
 }
 
 CANONICAL_BASE_KEYS: frozenset[str] = frozenset(
@@ -230,7 +232,15 @@ CANONICAL_BASE_KEYS: frozenset[str] = frozenset(
     }
 )
 BASE_KEYS: frozenset[str] = CANONICAL_BASE_KEYS | frozenset(EXTENDED_NAMES)
-KEY_PREFIXES = ("change_pct_", "change_", "budget_", "completion_", "previous_")
+KEY_PREFIXES = (
+    "change_pct_",
+    "change_",
+    "budget_",
+    "completion_",
+    "previous_",
+    "vs_budget_pct_",
+    "vs_budget_",
+)
 CANONICAL_PREFIXES = ("change_pct_", "change_", "budget_", "completion_")
 
 
@@ -243,9 +253,10 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def is_canonical_key(key: str) -> bool:
-    """A key of the record contract (``previous_`` levels are kept but not canonical)."""
+    """A key of the record contract (``previous_`` levels and ``vs_budget_`` differences are
+    kept for the checks but not canonical)."""
     prefix, base = split_key(key)
-    return base in CANONICAL_BASE_KEYS and prefix != "previous_"
+    return base in CANONICAL_BASE_KEYS and prefix in ("", *CANONICAL_PREFIXES)
 
 
 def base_name(base: str) -> str:

@@ -163,7 +163,7 @@ def _level_ends(doc: Document, facts: Facts) -> list[int]:
     return sorted(
         view.view_position(s.figure_span[1])
         for key, statements in facts.statements.items()
-        if not key.startswith("change_")
+        if not key.startswith(("change_", "vs_budget_"))  # levels, not comparisons
         for s in statements
         if s.source == "text"
     )

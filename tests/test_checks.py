@@ -54,3 +54,28 @@ def test_a_line_of_a_breakdown_is_a_share_of_the_total_its_sentence_opens_with()
     assert "一般公共服务支出（类）" in failing[0].message
     passing = [c for c in _checks(text.format("71.65")).values() if c.id.startswith("share:")]
     assert all(c.status != "fail" for c in passing)
+
+
+def test_a_final_account_against_its_own_budget_is_checked_not_taken_as_a_change() -> None:
+    text = (
+        "某镇2020年度“三公”经费决算情况\n"
+        "2020年度“三公”经费41万元,较上年减少19万元,较年初预算数减少4万元,下降{}%。\n"
+    )
+    parsed = parse_text(text.format("2.2"), "c.txt")
+    assert parsed.facts.get("change_three_public_total").value == -19
+    assert parsed.facts.get("vs_budget_three_public_total").value == -4
+    assert parsed.facts.get("change_pct_three_public_total") is None  # the rate is the budget's
+    checks = {c.id: c for c in parsed.checks}
+    result = checks["vs_budget_percent:three_public_total"]
+    assert result.status == "fail" and "8.89%" in result.message
+    assert len(result.operands) == 3
+    agreeing = _checks(text.format("8.9"))
+    assert agreeing["vs_budget_percent:three_public_total"].status == "pass"
+    stated = _checks(
+        "某局2021年度“三公”经费决算说明\n公务接待费预算1万元,决算2.14万元,比预算增加1.14万元。\n"
+    )
+    assert stated["vs_budget:three_public_reception"].status == "pass"
+    wrong = _checks(
+        "某局2021年度“三公”经费决算说明\n公务接待费预算1万元,决算2.14万元,比预算增加1.41万元。\n"
+    )
+    assert wrong["vs_budget:three_public_reception"].status == "fail"

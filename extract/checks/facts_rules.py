@@ -322,6 +322,76 @@ def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult 
     return result
 
 
+def check_against_budget(doc: Document, facts: Facts, base: str) -> list[CheckResult]:
+    """A final account against its own budget: the difference stated (比年初预算减少4万元)
+    = actual − budget, where the budget is stated; its percentage (下降2.2%) = difference ÷
+    budget × 100, the budget stated or the actual less the difference."""
+    results: list[CheckResult] = []
+    diff = facts.get(f"vs_budget_{base}")
+    actual, budget = facts.get(base), facts.get(f"budget_{base}")
+    pct = facts.get(f"vs_budget_pct_{base}")
+    if diff is not None:
+        actual = _in_sentence(facts, base, diff.sentence)
+        budget = _in_sentence(facts, f"budget_{base}", diff.sentence)
+    if diff is not None and actual is not None and budget is not None:
+        expected = actual.value - budget.value
+        status = grade(diff.value, expected, _tolerance(diff, actual, budget))
+        results.append(
+            CheckResult(
+                id=f"vs_budget:{base}",
+                rule=f"vs_budget_{base} = {base} - budget_{base}",
+                status=status,
+                expected=diff.value,
+                actual=expected,
+                operands=[
+                    operand(doc, f"vs_budget_{base}", diff),
+                    operand(doc, base, actual),
+                    operand(doc, f"budget_{base}", budget),
+                ],
+                message=""
+                if status != "fail"
+                else f"{display_name(base)}决算{fmt(actual.value)}万元、预算{fmt(budget.value)}"
+                f"万元，相差{fmt(expected)}万元，文中写比预算增减{fmt(diff.value)}万元",
+            )
+        )
+    if pct is None or diff is None or actual is None or pct.sentence != diff.sentence:
+        return results
+    operands = [
+        operand(doc, f"vs_budget_pct_{base}", pct),
+        operand(doc, f"vs_budget_{base}", diff),
+    ]
+    if budget is not None:
+        denominator, denominator_half = budget.value, budget.half_unit
+        operands.append(operand(doc, f"budget_{base}", budget))
+    else:
+        denominator = actual.value - diff.value
+        denominator_half = actual.half_unit + diff.half_unit
+        operands.append(operand(doc, base, actual))
+    result = CheckResult(
+        id=f"vs_budget_percent:{base}",
+        rule=f"vs_budget_pct_{base} = vs_budget_{base} / budget × 100",
+        status="deferred",
+        expected=pct.value,
+        operands=operands,
+    )
+    if denominator == 0:
+        result.message = "预算数为0，比预算增减率无法计算"
+        results.append(result)
+        return results
+    ratio = (diff.value / denominator * 100).quantize(Decimal("0.0001"))
+    result.actual = ratio
+    result.status = grade_ratio(
+        pct.value, pct.half_unit, diff.value, diff.half_unit, denominator, denominator_half
+    )
+    if result.status == "fail":
+        result.message = (
+            f"{display_name(base)}比预算增减率应为{fmt(ratio.quantize(Decimal('0.01')))}%，"
+            f"文中写{fmt(pct.value)}%"
+        )
+    results.append(result)
+    return results
+
+
 def _figure_name(key: str) -> str:
     return "另一个数字" if key == "another figure" else display_name(key)
 
@@ -657,12 +727,13 @@ def fact_checks(doc: Document, facts: Facts) -> list[CheckResult]:
     bases = {
         split_key(k)[1]
         for k in facts.statements
-        if split_key(k)[0] in ("change_pct_", "change_", "completion_")
+        if split_key(k)[0] in ("change_pct_", "change_", "completion_", "vs_budget_")
     }
     for base in sorted(bases):
         results.append(check_change(doc, facts, base))
         results.append(check_change_percent(doc, facts, base))
         results.append(check_completion(doc, facts, base))
+        results.extend(check_against_budget(doc, facts, base))
     for key, statements in facts.statements.items():
         results.append(check_repeated(doc, key, statements))
     results.extend(check_shares(doc, facts))
