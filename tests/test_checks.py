@@ -79,3 +79,22 @@ def test_a_final_account_against_its_own_budget_is_checked_not_taken_as_a_change
         "某局2021年度“三公”经费决算说明\n公务接待费预算1万元,决算2.14万元,比预算增加1.41万元。\n"
     )
     assert wrong["vs_budget:three_public_reception"].status == "fail"
+
+
+def test_a_sum_check_cites_the_statements_listed_together() -> None:
+    text = (
+        "某街道2023年度“三公”经费支出决算情况说明\n"
+        "“三公”经费支出决算为11.96万元,其中:公务用车购置及运行费支出决算为4.02万元,"
+        "无公务用车购置支出。\n"
+        "(二)具体情况\n2.公务用车购置及运行维护费支出4.02万元。\n"
+        "公务用车购置支出0万元,购置车辆0辆。\n公务用车运行维护支出0万元,保有量为7辆。\n"
+    )
+    parsed = parse_text(text, "c.txt")
+    (result,) = [c for c in parsed.checks if c.id == "sum:three_public_vehicle"]
+    assert result.status == "fail"
+    cited = [parsed.doc.text[o.span[0] : o.span[1]] for o in result.operands if o.span]
+    assert cited == [
+        "公务用车购置及运行维护费支出4.02万元",
+        "公务用车购置支出0万元",
+        "公务用车运行维护支出0万元",
+    ]

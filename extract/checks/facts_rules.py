@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import product
 
 from budgetlens.extract.checks.base import CheckResult, Operand, Status, fmt, grade, operand
 from budgetlens.extract.document import Document
@@ -119,6 +120,10 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
     stated = {k: s for k, s in parts.items() if s is not None}
     if total is None or not stated:
         return None  # nothing to check: not reported as a deferred rule
+    chosen = _closest(facts, {total_key: total, **stated})
+    total = chosen.pop(total_key)
+    stated = chosen
+    parts = {k: stated.get(k) for k in part_keys}
     rule_text = f"{total_key} = " + " + ".join(part_keys)
     result = CheckResult(
         id=f"sum:{total_key}",
@@ -178,6 +183,34 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
             f"{fmt(actual)}万元（相差{fmt(total.value - actual)}万元）"
         )
     return result
+
+
+def _closest(facts: Facts, chosen: dict[str, Statement]) -> dict[str, Statement]:
+    """The statements a check cites: of each fact's statements with the value already chosen
+    (the value, and so the check, stays the same), the ones that lie closest together in
+    the prose, so the operands are read where the document lists them together ("2.公务用车
+    …4.02万元" / "公务用车购置支出0万元" / "公务用车运行维护支出0万元"), not one in its summary."""
+    options = {
+        key: [
+            s
+            for s in facts.statements.get(key, [])
+            if s.source == "text" and s.value == first.value
+        ]
+        or [first]
+        for key, first in chosen.items()
+    }
+    combinations = 1
+    for found in options.values():
+        combinations *= len(found)
+    if combinations <= 1 or combinations > 256:
+        return dict(chosen)
+    best, best_spread = dict(chosen), None
+    for picked in product(*options.values()):
+        starts = [s.span[0] for s in picked]
+        spread = max(starts) - min(starts)
+        if best_spread is None or spread < best_spread:
+            best, best_spread = dict(zip(options, picked, strict=True)), spread
+    return best
 
 
 def _listed_with(doc: Document, total: Statement, parts: list[Statement]) -> bool:
