@@ -337,7 +337,8 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             continue  # inside a reason already read, with no change of its own before it
         subject = text[sentence_start : cue.start()]
         # a sentence that is only "<subject>的主要原因是…" (no figure of its own)
-        standalone = strong and not re.search(r"\d", subject)
+        # (a year is no figure: "2023年度…“三公”经费支出决算减少主要原因是…")
+        standalone = strong and not re.search(r"\d", re.sub(r"(?:19|20)\d{2}年度?", "", subject))
         named = _named_changes(doc, before, subject, cue.start()) if standalone else None
         if named:
             # "财政拨款收入支出减少的主要原因是…": the changes its subject names

@@ -651,3 +651,12 @@ def test_reasons_set_apart_by_blank_lines_and_reasons_that_list_part_changes() -
         "17.17万元,其他收入增加23万元。\n"
     )
     assert listed["change_income_total"] == ["一般公共预算拨款增加17.17万元,其他收入增加23万元"]
+
+
+def test_a_reason_sentence_naming_its_change_and_a_year() -> None:
+    reasons = _reasons(
+        "某街道2023年度“三公”经费支出决算情况说明\n"
+        "2023年度“三公”经费支出决算数比2022年减少0.41万元,下降3.34%。"
+        "2023年度一般公共预算财政拨款“三公”经费支出决算减少主要原因是压缩公务接待支出。\n"
+    )
+    assert reasons["change_three_public_total"] == ["压缩公务接待支出"]
