@@ -660,3 +660,14 @@ def test_a_reason_sentence_naming_its_change_and_a_year() -> None:
         "2023年度一般公共预算财政拨款“三公”经费支出决算减少主要原因是压缩公务接待支出。\n"
     )
     assert reasons["change_three_public_total"] == ["压缩公务接待支出"]
+
+
+def test_a_final_account_against_last_years_actual_states_its_main_circumstances() -> None:
+    text = (
+        "某局2024年度“三公”经费决算说明\n"
+        "2024年度“三公”经费财政拨款支出决算为2.02万元,完成全年预算5.3万元的38.1%,"
+        "比上年决算数减少0.33万元,下降14%。\n"
+        "2024年度“三公”经费支出决算小于预算数的主要情况:全年实际支出比预算有所节约。\n"
+        "2024年度“三公”经费支出决算小于上年决算数的主要情况:主要是公务用车维修维护较上年度减少。\n"
+    )
+    assert _reasons(text) == {"change_three_public_total": ["公务用车维修维护较上年度减少"]}
