@@ -111,3 +111,12 @@ def test_a_remark_saying_what_a_total_includes_is_not_its_scope() -> None:
     assert float(facts.get("expenditure_total").value) == 6503.68
     assert [float(s.value) for s in facts.statements["expenditure_total_fiscal"]] == [5939.19]
     assert not _failed(text)
+
+
+def test_a_reason_cut_down_to_a_year_is_no_reason() -> None:
+    from budgetlens.extract.reasons import _reason_span
+
+    text = "原因是2019年徐圩乡无公务车,2020年拟购置一辆。"
+    start = text.index("2019")
+    assert _reason_span(text, start, [text.index("徐圩乡")]) is None
+    assert _reason_span(text, start, []) is not None
