@@ -51,6 +51,7 @@ REPEATED_CUE_RE = re.compile(
 # what ends a reason before its sentence does: a use, or a clause about the money itself
 STOP_CLAUSE_RE = re.compile(r"主要用于|具体用于|[，,；;](?:该项?经费|该项目|经费使用|其中[:：，,])")
 SENTENCE_END = "。！？!?\n"
+USE_CLAUSE_RE = re.compile(r"^\s*(?:主要|具体)?用于[^，,；;。]*[，,；;]")
 PART_CHANGE_RE = re.compile(r"(?:增加|减少|增长|下降)\s*\d+(?:\.\d+)?\s*(?:万元|元|%)")
 CLAUSE_BREAK = "，,；;"
 BUDGET_EXECUTION_RE = re.compile(
@@ -376,7 +377,10 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
         if not in_sentence:
             # a cue opening a sentence explains the sentence just before, nothing further
             previous_start = max(text.rfind(c, 0, sentence_start - 1) for c in SENTENCE_END) + 1
-            if text[sentence_start : cue.start()].strip(" ，,；;：:") or last.end < previous_start:
+            # "…增幅63.84%。主要用于2个团组的出国费用,增长的主要原因是…": what the money is
+            # used for may come first
+            opening = USE_CLAUSE_RE.sub("", text[sentence_start : cue.start()], count=1)
+            if opening.strip(" ，,；;：:") or last.end < previous_start:
                 continue
             if not strong and not _only_budget_comparisons(text[last.end : sentence_start]):
                 continue  # 主要是… after a sentence that went on past its change

@@ -671,3 +671,12 @@ def test_a_final_account_against_last_years_actual_states_its_main_circumstances
         "2024年度“三公”经费支出决算小于上年决算数的主要情况:主要是公务用车维修维护较上年度减少。\n"
     )
     assert _reasons(text) == {"change_three_public_total": ["公务用车维修维护较上年度减少"]}
+
+
+def test_a_use_clause_may_come_between_a_change_and_its_reason() -> None:
+    reasons = _reasons(
+        "某政协2015年“三公”经费决算补充说明\n"
+        "2015年因公出国(境)费30.78万元,较2014年相比增加11.99万元,增幅63.84%。"
+        "主要用于2个因公出国(境)团组10人次的出国(境)费用,增长的主要原因是出国计划跨年结算。\n"
+    )
+    assert reasons == {"change_three_public_abroad": ["出国计划跨年结算"]}
