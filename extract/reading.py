@@ -78,6 +78,15 @@ class Reading:
         return bisect_left(self.offsets, raw_offset)
 
 
+_HALF_WIDTH_RE = re.compile(r"[0-9A-Za-z .%]")
+
+
+def display_width(line: str) -> int:
+    """How wide a line prints: digits, Latin letters and spaces take half a character's
+    width ("2023 年收支总预算 12676620.29 元" is as wide as 22 characters, not 27)."""
+    return len(line) - len(_HALF_WIDTH_RE.findall(line)) // 2
+
+
 def _wrap_width(lengths: list[int]) -> int | None:
     """The width prose lines were wrapped at, if the text was wrapped at all: most long lines
     end within a few characters of one width (proportional fonts make it vary a little)."""
@@ -103,7 +112,7 @@ def read(raw: str) -> Reading:
         for s, e in lines
         if folded[s:e].strip() and not folded[s:e].startswith("\t") and "|" not in folded[s:e]
     ]
-    width = _wrap_width([len(folded[s:e].strip()) for s, e in prose])
+    width = _wrap_width([display_width(folded[s:e].strip()) for s, e in prose])
     out: list[str] = []
     offsets = array("l")
     glossed = bytearray(len(folded))
@@ -179,7 +188,7 @@ def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int
         )
     ):
         return True  # "…其中：因公出国" / "（境）费支出决算持平": a name broken before its remark
-    if width is None or len(line.strip()) < width - 6:
+    if width is None or display_width(line.strip()) < width - 6:
         return False  # a short line ends its paragraph (or is a heading)
     if _HEADING_START_RE.match(line) and HEADING_END_RE.search(line):
         return False  # "（一）…“三公”经费支出决算总体情况": a heading as long as the page is wide

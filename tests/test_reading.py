@@ -680,3 +680,22 @@ def test_a_use_clause_may_come_between_a_change_and_its_reason() -> None:
         "主要用于2个因公出国(境)团组10人次的出国(境)费用,增长的主要原因是出国计划跨年结算。\n"
     )
     assert reasons == {"change_three_public_abroad": ["出国计划跨年结算"]}
+
+
+def test_wrap_width_counts_digits_and_spaces_as_half_a_character() -> None:
+    from budgetlens.extract.reading import display_width
+
+    assert display_width("2023 年收支总预算 12676620.29 元") == 16
+    page = (
+        "第二部分:梧州市第三中学 2023 年单位预算及“三公”\n经费预算情况说明\n"
+        "一、单位收支预算总体预算情况说明\n"
+        "2023 年收支总预算 12676620.29 元,同比增加 555046.7\n"
+        "元,增长 4.58%。上年结转结余 0 元。收入包括:一般公共\n"
+        "预算拨款。支出包括:教育支出、社会保障和就业支出、卫\n"
+        "生健康支出、住房保障支出 。\n"
+        "2023 年收支预算总体增加主要是:一是人员工资基数\n"
+        "增加,导致人员经费预算拨款增加;以上使收入预算总体有\n"
+        "所增加。二是根据相关规定提高了退休人员的退休公用经费\n"
+        "人均标准。\n"
+    )
+    assert "人员工资基数增加" in read(page).text
