@@ -152,6 +152,10 @@ LISTED_FIGURE_RE = re.compile(
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
 CAUSE_LEAD_RE = re.compile(r"^(?:主要是|主要原因是|主要由于|主要因为)")
 POSTFIX_ABSENT_RE = re.compile(r"无(?=[，,、。；;)）\n]|$)")
+SOURCE_BUDGET_NAME_RE = re.compile(r"一般公共预算|公共财政预算|政府性基金预算|国有资本经营预算")
+SOURCE_WORD_RE = re.compile(
+    r"财政拨款|一般公共预算|政府性基金|国有资本经营|财政专户|自有资金|其他资金"
+)
 QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
 BARE_PREVIOUS_RE = re.compile(r"(?<=上年)\d+(?:\.\d+)?(?=增加|减少|增长|下降)")
 INLINE_HEADING_RE = re.compile(
@@ -161,7 +165,7 @@ INLINE_HEADING_RE = re.compile(
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
-ABSENT_RE = re.compile(r"(?<![有])(?:无|没有|未安排|未发生|未使用)")
+ABSENT_RE = re.compile(r"(?<![有])(?:没有使用|未使用|无|没有|未安排|未发生)")
 ABSENT_TAIL_RE = re.compile(
     r"(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
 )
@@ -179,8 +183,10 @@ HEADING_FILLER_RE = re.compile(
 )
 # a source of money named alone ("一般公共预算拨款2752.8万元"): income or expenditure by context
 SOURCE_NAME_RE = re.compile(
-    r"(?P<name>一般公共预算|公共财政预算|政府性基金(?:预算)?|国有资本经营预算|财政(?=拨款))"
-    r"(?:财政)?拨款(?:[(（]补助[)）])?(?:资金)?(?!收入|支出)"
+    r"(?P<name>一般公共预算|公共财政预算|公共预算(?=拨款)|政府性基金(?:预算)?|国有资本经营预算"
+    r"|财政(?=拨款))"
+    # "其中,一般公共预算1,077.36万元": the source's name alone, right before its figure
+    r"(?:(?:财政)?拨款(?:[(（]补助[)）])?(?:资金)?(?!收入|支出)|(?=\s*(?:\d|$)))"
 )
 # the totals whose sources are listed after them: they say which side a source is on
 SIDE_TOTALS = (
@@ -590,10 +596,21 @@ class _Reader:
                     self.add(f"budget_{key}", value, half, span, figure)
                 completion_next = True
                 continue
-            elif subject is not None and (
-                self.only_qualifiers(segment)
-                or (unit == "%" and (COMPLETION_RE.search(segment) or RATE_WORD_RE.search(segment)))
+            elif (
+                subject is not None
+                and (
+                    self.only_qualifiers(segment)
+                    or (
+                        unit == "%"
+                        and (COMPLETION_RE.search(segment) or RATE_WORD_RE.search(segment))
+                    )
+                )
+                and not (
+                    re.search(r"(?:其中|包括)[:：，,]?\s*(?:[^，,；;。]*)$", lead)
+                    and SOURCE_WORD_RE.search(segment)
+                )
             ):
+                # (not "…预算3620.65万元,其中:财政拨款安排320.6万元": a part by its source)
                 keys, scope = subject.keys, subject.scope
             elif (
                 subject is None
@@ -745,6 +762,12 @@ class _Reader:
             if any(parts) and "采购" not in segment:
                 continue
             if (
+                term.keys == ("income_special_account",)
+                and "收入" not in segment[term.start : term.end]
+                and "采购" in self.view.text[self.sentence_span[0] : self.sentence_span[1]]
+            ):
+                continue  # "政府采购预算…,财政专户管理资金安排778.09万元": procurement's source
+            if (
                 term.keys[0] in ("three_public_vehicle_purchase", "three_public_vehicle_operation")
                 and not VEHICLE_CONTEXT_RE.search(segment, 0, term.end)
                 and not VEHICLE_CONTEXT_RE.search(self.view.text, *self.sentence_span)
@@ -791,7 +814,8 @@ class _Reader:
             return "previous_"
         if year is not None and self.year is not None and year != self.year:
             return "previous_" if year == self.year - 1 else None
-        quals = _strip_terms(segment)
+        # a source's name ("政府性基金预算0万元") says where money comes from, not its basis
+        quals = SOURCE_BUDGET_NAME_RE.sub("", _strip_terms(segment))
         if self.final:
             if BUDGET_BASIS_RE.search(quals) and not ACTUAL_BASIS_RE.search(quals):
                 return "budget_"

@@ -123,7 +123,10 @@ def read(raw: str) -> Reading:
         out.append(char)
         offsets.append(at)
 
+    bridged = _bridged_blank_lines(folded, lines)
     for number, (start, end) in enumerate(lines):
+        if number in bridged:
+            continue  # a blank line inside a sentence ("三公经费预算共" / "" / "0 万元")
         line = folded[start:end]
         is_cell = line.startswith("\t")
         stripped = line.strip()
@@ -145,10 +148,34 @@ def read(raw: str) -> Reading:
             emit(char, i)
         if number == len(lines) - 1:
             break
-        if _soft_break(folded, lines, number, width):
+        if number + 1 in bridged or _soft_break(folded, lines, number, width):
             continue
         emit("\n", end)
     return Reading(raw=raw, text="".join(out), offsets=offsets)
+
+
+def _bridged_blank_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Blank lines a page put inside a sentence: between a line that stops on a word and
+    one that begins with that word's figure ("…公务接待费" / "" / "0 万元."), up to two."""
+    bridged: set[int] = set()
+    for number, (start, end) in enumerate(lines):
+        line = text[start:end].rstrip()
+        if not line or line.startswith("\t") or "|" in line or line[-1] in HARD_END:
+            continue
+        if not re.match(r"[\u4e00-\u9fff]", line[-1]):
+            continue
+        blanks = []
+        following = number + 1
+        while following < len(lines) and not text[slice(*lines[following])].strip():
+            blanks.append(following)
+            following += 1
+        if not blanks or len(blanks) > 2 or following >= len(lines):
+            continue
+        if re.match(
+            r"\s*[-−]?\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%)", text[slice(*lines[following])]
+        ):
+            bridged.update(blanks)
+    return bridged
 
 
 def _soft_break(text: str, lines: list[tuple[int, int]], number: int, width: int | None) -> bool:

@@ -699,3 +699,47 @@ def test_wrap_width_counts_digits_and_spaces_as_half_a_character() -> None:
         "人均标准。\n"
     )
     assert "人员工资基数增加" in read(page).text
+
+
+def test_found_on_holdout4_sources_named_alone_and_bare_totals() -> None:
+    values = _values(
+        "2016年部门收入5649006.18元,支出5238630.16元,比上年收入增加50.8%,支出比上年增加42.5 %。",
+        2016,
+        "final_account",
+    )
+    assert values["income_total"] == Decimal("564.900618")
+    assert values["expenditure_total"] == Decimal("523.863016")
+    assert values["change_pct_income_total"] == Decimal("50.8")
+    values = _values(
+        "2021年度本年收入合计1151.41万元,其中,一般公共预算1,077.36万元,政府性基金预算0万元。",
+        2021,
+        "final_account",
+    )
+    assert values["income_general_budget"] == Decimal("1077.36") and values["income_fund"] == 0
+    assert "budget_income_fund" not in values  # 政府性基金预算 names the source, not the basis
+    values = _values(
+        "收入预算500万元,其中公共预算拨款404.77万元。2017年没有使用政府性基金预算拨款安排的支出。",
+        2017,
+    )
+    assert values["income_general_budget"] == Decimal("404.77") and values["expenditure_fund"] == 0
+    assert "income_total" not in _values("利息收入5万元。", 2017)
+
+
+def test_parts_by_source_after_qizhong_are_not_the_total() -> None:
+    values = _values(
+        "2018年政府采购预算 3620.65 万元,其中:财政拨款安 排320.6 万元,"
+        "财政专户管理资金安排 778.09 万元。",
+        2018,
+    )
+    assert values == {"procurement_total": Decimal("3620.65")}
+
+
+def test_blank_lines_inside_a_sentence_before_its_figure() -> None:
+    values = _values(
+        "2018 年,一般公共预算安排的 三公 经 费预算共\n\n0 万元,其中:因公出国(境)费0万元, "
+        "公务接待费\n\n0 万元.",
+        2018,
+    )
+    assert values["three_public_total"] == 0 and values["three_public_reception"] == 0
+    # a paragraph that ends on a word is not run into a table's figures three lines down
+    assert "\n" in read("某局收支预算情况说明\n\n\n\n12万元 | 5万元").text
