@@ -4,6 +4,11 @@ whether every extracted string is really the document's text at its span.
 Why characters for reasons: a reason is a fragment of a sentence and labellers cut its ends
 differently ("主要是…" or not); counting overlapping characters at document positions
 rewards the right place without demanding the same cut.
+
+Why reasons are keyed by the fact: a reason explains the change of a fact, whether the
+document printed that change as an amount (``change_<key>``) or only as a rate
+(``change_pct_<key>``); labellers and the record key it either way, so both are scored as
+``change_<key>``.
 """
 
 from __future__ import annotations
@@ -28,10 +33,10 @@ def _span_of(item: dict[str, Any]) -> Span | None:
 def score_reasons(gold: dict[str, Any], record: dict[str, Any], text: str) -> dict[str, Any]:
     """Per change key: covered gold characters. Reasons for keys the gold does not list
     count against precision (the labeller saw no reason there)."""
-    gold_reasons: dict[str, list[str]] | None = gold.get("reasons")
-    if gold_reasons is None:
+    if gold.get("reasons") is None:
         return {"scored": False, "why": "the gold file lists no reasons"}
-    extracted: dict[str, list[dict[str, Any]]] = record.get("reasons") or {}
+    gold_reasons: dict[str, list[str]] = _by_fact(gold["reasons"])
+    extracted: dict[str, list[dict[str, Any]]] = _by_fact(record.get("reasons") or {})
     grounder = Grounder(text)
     items: list[dict[str, Any]] = []
     counts, found = Counts(), 0
@@ -80,6 +85,16 @@ def score_reasons(gold: dict[str, Any], record: dict[str, Any], text: str) -> di
         "found_rate": round(found / len(gold_reasons), 4) if gold_reasons else None,
         "items": items,
     }
+
+
+def _by_fact(reasons: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Reasons keyed ``change_<key>`` whether they were keyed by the amount or the rate."""
+    out: dict[str, list[Any]] = {}
+    for key, items in reasons.items():
+        fact = "change_" + key.removeprefix("change_pct_") if key.startswith("change_pct_") else key
+        merged = out.setdefault(fact, [])
+        merged.extend(item for item in items if item not in merged)
+    return out
 
 
 def _reason_status(listed: bool, counts: Counts) -> str:

@@ -128,6 +128,22 @@ def test_reasons_by_characters_at_document_positions() -> None:
     }
 
 
+def test_a_reason_keyed_by_the_rate_or_by_the_amount_is_one_facts_reason() -> None:
+    text = REASON_TEXT
+    a = text.index("科技馆项目经费减少")
+    gold = {"reasons": {"change_project": ["科技馆项目经费减少"]}}
+    by_rate = {
+        "reasons": {"change_pct_project": [{"text": "科技馆项目经费减少", "span": [a, a + 9]}]}
+    }
+    result = score_reasons(gold, by_rate, text)
+    assert (result["found"], result["counts"]["f1"]) == (1, 1.0)
+    assert [i["key"] for i in result["items"]] == ["change_project"]
+    elsewhere = {
+        "reasons": {"change_pct_basic": [{"text": "科技馆项目经费减少", "span": [a, a + 9]}]}
+    }
+    assert score_reasons(gold, elsewhere, text)["found"] == 0
+
+
 def test_duties_exact_or_eighty_percent_overlap_one_to_one() -> None:
     text = (
         "1、组织学术交流活动；\n2、开展科技工作者的继续教育和培训工作；开展培训；\n"
