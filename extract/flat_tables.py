@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from budgetlens.extract.document import Cell, Row, Span
+from budgetlens.extract.lexicon import SUBPARTS, match_table_label
 from budgetlens.extract.numbers import FULLWIDTH
 from budgetlens.extract.reading import fold
 
@@ -353,6 +354,132 @@ def find_flat_tables(text: str) -> list[FlatTable]:
         else:
             index += 1
     return tables
+
+
+_BASIS_CELL_RE = re.compile(r"^(?:预算数|决算数|执行数|上年数|本年数|预算|决算)$")
+_SUBTOTAL_CELL_RE = re.compile(r"^小\s*计$")
+
+
+def find_label_free_rows(text: str) -> list[FlatTable]:
+    """The one-row tables a page flattened with no label column: the standard “三公”经费
+    支出决算表 prints group headers (合计 | 因公出国（境）费 | 公务用车购置及运行维护费 (小计 |
+    购置费 | 运行维护费) | 公务接待费), then 预算数 | 决算数 under each, then one figure per
+    leaf. A row is rebuilt only when the figures are exactly as many as the leaves and the
+    groups, expanded by the one whose parts the sub-headers name, fill the leaves."""
+    stream = _cells(text)
+    cells = [c for c, _ in stream]
+    kinds = [_kind(c.text) for c in cells]
+    tables: list[FlatTable] = []
+    index = 0
+    while index < len(cells):
+        if not _BASIS_CELL_RE.match(cells[index].text):
+            index += 1
+            continue
+        start = index
+        while index < len(cells) and _BASIS_CELL_RE.match(cells[index].text):
+            index += 1
+        bases = [cells[i].text for i in range(start, index)]
+        figures = index
+        while figures < len(cells) and kinds[figures] in ("V", "I") and not stream[figures][1]:
+            figures += 1
+        count = figures - index
+        table = _label_free_table(cells, kinds, start, bases, index, count)
+        if table is not None:
+            tables.append(table)
+            index = figures
+    return tables
+
+
+def _label_free_table(
+    cells: list[Cell], kinds: list[str], start: int, bases: list[str], first: int, count: int
+) -> FlatTable | None:
+    period = next(
+        (
+            p
+            for p in range(1, len(bases) + 1)
+            if len(bases) % p == 0 and bases == bases[:p] * (len(bases) // p)
+        ),
+        len(bases),
+    )
+    if count != len(bases) or count < 4 or period == len(bases):
+        return None
+    labels = _group_labels(cells, kinds, start)
+    if labels is None:
+        return None
+    groups = _expanded(labels)
+    if groups is None or len(groups) * period != count:
+        return None
+    columns = [f"{group}/{basis}" for group in groups for basis in bases[:period]]
+    row_cells = cells[first : first + count]
+    row = Row(cells=list(row_cells), span=(row_cells[0].span[0], row_cells[-1].span[1]))
+    header_start = start
+    while (
+        header_start > 0
+        and kinds[header_start - 1] == "L"
+        and not _META_RE.search(cells[header_start - 1].text)
+    ):
+        header_start -= 1
+    return FlatTable(
+        rows=[row],
+        columns=columns,
+        title_span=_caption(cells, header_start),
+        line_span=(cells[header_start].span[0], row.span[1]),
+    )
+
+
+def _group_labels(cells: list[Cell], kinds: list[str], start: int) -> list[str] | None:
+    """The header cells above the 预算数 | 决算数 run, fragments a wrapped cell left joined
+    ("因公出国" + "(境)费", "公务用车" + "购置费"), back to the caption or unit line."""
+    raw: list[str] = []
+    index = start - 1
+    while index >= 0 and kinds[index] in ("L", "E"):
+        text = cells[index].text
+        if text and (_META_RE.search(text) or len(text) > 30 or _PROSE_RE.search(text)):
+            break
+        if text:
+            raw.append(text)
+        index -= 1
+    raw.reverse()
+    joined: list[str] = []
+    for text in raw:
+        if joined and (
+            text[0] in "(（"
+            or (
+                match_table_label(joined[-1]) is None
+                and match_table_label(joined[-1] + text) is not None
+            )
+        ):
+            joined[-1] += text  # one cell the page wrapped
+        else:
+            joined.append(text)
+    if len(joined) > 1 and _TOTAL_RE.match(joined[1]):
+        joined = joined[1:]  # "一般公共预算财政拨款“三公”经费" over its own 合计
+    if not joined or any(
+        match_table_label(t) is None and not _SUBTOTAL_CELL_RE.match(t) and not _TOTAL_RE.match(t)
+        for t in joined
+    ):
+        return None
+    return joined
+
+
+def _expanded(labels: list[str]) -> list[str] | None:
+    """Leaf groups: the top row, one of them split into the sub-headers after a 小计."""
+    if not any(_SUBTOTAL_CELL_RE.match(t) for t in labels):
+        return labels
+    split = next(i for i, t in enumerate(labels) if _SUBTOTAL_CELL_RE.match(t))
+    top, subs = labels[:split], labels[split + 1 :]
+    parts = [match_table_label(t) for t in subs]
+    owners = [
+        i
+        for i, t in enumerate(top)
+        if (keys := match_table_label(t)) is not None
+        and all(p is not None and set(p) <= set(SUBPARTS.get(keys[0], ())) for p in parts)
+    ]
+    if len(owners) != 1:
+        return None
+    owner = top[owners[0]]
+    inner = [f"{owner}/小计", *(f"{owner}/{t}" for t in subs)]
+    return top[: owners[0]] + inner + top[owners[0] + 1 :]
 
 
 def _first_label(cells: list[Cell], kinds: list[str], start: int, period: int) -> str:

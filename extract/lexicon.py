@@ -143,6 +143,16 @@ THREE_PUBLIC_PARTS = {
     "three_public_vehicle_operation",
     "three_public_reception",
 }
+# a fact's parts that a text may list in place of the fact itself (财政拨款收入 by its sources)
+SUBPARTS = {
+    "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
+    "income_fiscal": ("income_general_budget", "income_fund", "income_state_capital"),
+    "expenditure_fiscal": (
+        "expenditure_general_budget",
+        "expenditure_fund",
+        "expenditure_state_capital",
+    ),
+}
 # the four that exist per scope (whole budget, 财政拨款, 一般公共预算)
 SCOPED = ("expenditure_basic", "expenditure_project", "expenditure_personnel", "expenditure_public")
 # A total within a scope. 本年收入 within 财政拨款 is 财政拨款收入; the 收支总计 of a

@@ -14,6 +14,7 @@ from budgetlens.extract.flat_tables import (
     FIGURE_CELL_RE,
     ROW_MARKER_RE,
     find_flat_tables,
+    find_label_free_rows,
     header_pattern,
     realigned,
 )
@@ -256,7 +257,7 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
 def _flat_tables(doc: Document, already: int) -> list[Table]:
     """Tables flattened to one cell per line (see :mod:`budgetlens.extract.flat_tables`)."""
     tables: list[Table] = []
-    for found in find_flat_tables(doc.text):
+    for found in [*find_flat_tables(doc.text), *find_label_free_rows(doc.text)]:
         title = found.title_span
         # look back from the table's first cell (its header), not from the top of the text
         before = (found.line_span[0], found.line_span[0])

@@ -239,3 +239,56 @@ def test_a_closing_bar_is_no_column_and_the_next_heading_ends_the_table() -> Non
     assert values["three_public_vehicle_operation"] == 87.07
     # the two vehicle rows are parts of the vehicle row, not more items of 合计
     assert not [c.id for c in parsed.checks if c.status == "fail"]
+
+
+# the standard “三公”经费支出决算表 flattened one cell per line, with no label column
+LABEL_FREE_THREE_PUBLIC = "\n\n".join(
+    [
+        "某区教育局2020年“三公”经费决算公开",
+        "一般公共预算财政拨款“三公”经费支出决算表",
+        "单位:万元",
+        "一般公共预算财政拨款“三公”经费",
+        "合计",
+        "因公出国",
+        "(境)费",
+        "公务用车购置及运行维护费",
+        "公务接待费",
+        "小计",
+        "公务用车",
+        "购置费",
+        "公务用车",
+        "运行维护费",
+        *["预算数", "决算数"] * 6,
+        *[
+            "683.51",
+            "358.18",
+            "80.00",
+            "0.00",
+            "415.40",
+            "316.57",
+            "105.00",
+            "104.03",
+            "310.40",
+            "212.55",
+            "188.11",
+            "41.61",
+        ],
+        "注:本表反映部门本年度“三公”经费支出预决算情况。",
+    ]
+)
+
+
+def test_a_label_free_row_is_read_by_its_expanded_group_headers() -> None:
+    from budgetlens.extract.flat_tables import find_label_free_rows
+
+    (table,) = find_label_free_rows(LABEL_FREE_THREE_PUBLIC)
+    assert table.columns[4] == "公务用车购置及运行维护费/小计/预算数"
+    assert table.columns[7] == "公务用车购置及运行维护费/公务用车购置费/决算数"
+    values = _values(LABEL_FREE_THREE_PUBLIC)
+    assert values["budget_three_public_total"] == 683.51 and values["three_public_total"] == 358.18
+    assert values["three_public_vehicle_purchase"] == 104.03
+    assert values["budget_three_public_vehicle_operation"] == 310.4
+    assert values["three_public_reception"] == 41.61
+    # one figure missing: the leaves cannot be filled, nothing is read
+    short = LABEL_FREE_THREE_PUBLIC.replace("\n\n41.61", "")
+    assert find_label_free_rows(short) == []

@@ -19,7 +19,7 @@ from itertools import product
 from budgetlens.extract.checks.base import CheckResult, Operand, Status, fmt, grade, operand
 from budgetlens.extract.document import Document
 from budgetlens.extract.facts import Facts, Share, Statement
-from budgetlens.extract.lexicon import display_name, split_key
+from budgetlens.extract.lexicon import SUBPARTS, display_name, split_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +82,6 @@ def _sum_rules() -> list[SumRule]:
 
 SUM_RULES = _sum_rules()
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是|具体为")
-SUBPARTS = {
-    "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
-    "income_fiscal": ("income_general_budget", "income_fund", "income_state_capital"),
-    "expenditure_fiscal": (
-        "expenditure_general_budget",
-        "expenditure_fund",
-        "expenditure_state_capital",
-    ),
-}
 PREFIXES = ("", "budget_", "previous_", "change_")
 
 

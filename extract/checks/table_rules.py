@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from budgetlens.extract.checks.base import CheckResult, Operand, cell_operand, fmt, grade
-from budgetlens.extract.checks.facts_rules import SUBPARTS
 from budgetlens.extract.document import Document, Row, Table
-from budgetlens.extract.lexicon import match_table_label
+from budgetlens.extract.lexicon import SUBPARTS, match_table_label
 from budgetlens.extract.numbers import UNIT_IN_WAN
 from budgetlens.extract.reading import fold
 from budgetlens.extract.tables import Column, cell_number, column_kinds, label_of
