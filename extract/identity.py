@@ -29,7 +29,7 @@ _ORG_SUFFIX = (
     r"纪念馆|文化馆|集中区|开发区|工委|党委|市委|县委|区委|财政所|司法所|"
     r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员]))"
 )
-_PARENTHETICAL = r"(?:[（(](?![^（()）]*(?:简称|以下))[^（()）]{1,10}[)）])?"
+_PARENTHETICAL = r"(?:[（(](?![^（()）]*(?:简称|以下|汇总))[^（()）]{1,10}[)）])?"
 UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{1,36}}?{_ORG_SUFFIX}{_PARENTHETICAL}")
 _ANCHORED_UNIT_RE = re.compile(rf"^{UNIT_RE.pattern}$")
 _YEAR = r"(?P<year>(?:19|20)\d{2})\s*年\s*度?"
@@ -53,10 +53,12 @@ _LEADING_JUNK_RE = re.compile(
     r"纳入|设立|成立|根据|按照|另外|同时|此外|其中|包括|现将|经比较)+"
 )
 _NOT_A_UNIT_RE = re.compile(
-    r"年|预算|决算|经费|收入|支出|情况|说明|公开|合计|总计|项目|科目|本级|所属|下属|单位名称|"
+    r"年|预算|决算|经费|收入|支出|情况|说明|公开|合计|总计|^项目|项目$|科目|本级|所属|下属|单位名称|"
     r"部门名称|主要|职能|职责|机构|概况|表|目录|级部门|^[本我该]|^(?:省|市|县|区|乡|镇)$|"
     # "天水市幼儿园是天水市教育局直属的…": two names and a 是, not one name
     r"^(?:市级|区级|县级|省级|各)|是[\u4e00-\u9fff]{2}"
+    # "按照中央、省和市委市政府要求": a list of places, no name
+    r"|^(?:省|市|县|区)(?:和|及|与)"
 )
 # the usual place at the head of a name: a two-character city or county (梧州市, 寿县 aside)
 _CITY_RE = re.compile(r"(?:中国|中共)|[\u4e00-\u9fff]{2}(?:省|自治区|市|县|盟|旗)")
@@ -66,6 +68,7 @@ _HEADING_UNIT_RE = re.compile(
     rf"^(?:[一二三四五六七八九十]{{1,3}}[、.．]|第[一二三四五六七八九十]+部分)?\s*(?P<unit>{UNIT_RE.pattern})"
     r"(?:[（(]部门[)）])?(?:概况|基本情况|主要职能|主要职责|职能职责|机构设置)"
 )
+_CITY_PREFIX_RE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:市|自治州|州|盟)")  # a city, not a province
 CONSTITUENTS_RE = re.compile(r"(?:预算|决算)?单位构成(?:情况)?\s*$")
 _GREEDY_UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}{_PARENTHETICAL}")
 # used with .match(text, pos): a name that starts with a place (or 中国/中共)
@@ -298,6 +301,11 @@ def find_unit(doc: Document) -> tuple[str, Span | None]:
                 folded not in fold(c.unit)
                 and fold(c.unit)[:2] == folded[:2]
                 and fold(c.unit)[-1] == folded[-1]
+            )
+            # 罗湖区审计局 → 深圳市罗湖区审计局: the same name under its city
+            or (
+                fold(c.unit).endswith(folded)
+                and _CITY_PREFIX_RE.fullmatch(fold(c.unit)[: -len(folded)]) is not None
             )
         )
     ]

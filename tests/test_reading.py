@@ -743,3 +743,32 @@ def test_blank_lines_inside_a_sentence_before_its_figure() -> None:
     assert values["three_public_total"] == 0 and values["three_public_reception"] == 0
     # a paragraph that ends on a word is not run into a table's figures three lines down
     assert "\n" in read("某局收支预算情况说明\n\n\n\n12万元 | 5万元").text
+
+
+def test_unit_names_with_project_words_notes_and_their_city() -> None:
+    def unit(text: str) -> str:
+        return parse_text(text, "u.txt").doc.meta.unit
+
+    assert unit("2025年琼中县重大项目推进协调服务中心预算公开表\n收入总计78.5万元。\n") == (
+        "琼中县重大项目推进协调服务中心"
+    )
+    assert unit("深圳市福田区民政局(汇总)2026年“三公”经费财政拨款预算情况\n预算5万元。\n") == (
+        "深圳市福田区民政局"
+    )
+    city = (
+        "罗湖区审计局2024年度“三公”经费支出决算情况\n"
+        "深圳市罗湖区审计局2024年度“三公”经费支出决算为2万元。\n"
+    )
+    assert unit(city) == "深圳市罗湖区审计局"
+    province = (
+        "寿县文物保护中心2023年“三公”经费决算\n"
+        + "".join(f"（{n}）情况\n" for n in "一二三四五六七八九十")
+        + "一、总体情况\n二、具体情况\n"
+        "安徽省寿县文物保护中心2023年度“三公”经费为1万元,"
+        "其中:因公出国(境)费0万元,公务接待费1万元,公务用车购置及运行维护费0万元,比上年减少0.5万元。\n"
+    )
+    assert unit(province) == "寿县文物保护中心"
+    assert (
+        unit("2017年部门预算\n按照中央、省和市委市政府要求,“三公”经费5万元。\n按照省和市委要求。\n")
+        == ""
+    )
