@@ -150,6 +150,7 @@ LISTED_FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})(?:(?P<unit>亿元|万元|元)|(?P<pct>%|％))?"
 )
 LIST_SEPARATOR_RE = re.compile(r"[、,，和及与]")
+NARRATED_CAUSE_RE = re.compile(r"主要是|主要原因|原因是|由于|因为")
 CAUSE_LEAD_RE = re.compile(r"^(?:主要是|主要原因是|主要由于|主要因为)")
 POSTFIX_ABSENT_RE = re.compile(r"无(?=[，,、。；;)）\n]|$)")
 SOURCE_BUDGET_NAME_RE = re.compile(r"一般公共预算|公共财政预算|政府性基金预算|国有资本经营预算")
@@ -161,6 +162,10 @@ BARE_PREVIOUS_RE = re.compile(r"(?<=上年)\d+(?:\.\d+)?(?=增加|减少|增长|
 INLINE_HEADING_RE = re.compile(
     r"\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．]|[一二三四五六七八九十]{1,2}[、.．])\s*"
     r"(?P<name>[^，,。；;:：\d]{2,20})[。:：]\s*$"
+)
+INLINE_LEAD_RE = re.compile(
+    r"\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．]|[一二三四五六七八九十]{1,2}[、.．])\s*"
+    r"(?P<name>[^，,。；;:：\d]{2,12})[:：]"
 )
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
@@ -220,7 +225,7 @@ FILLER_RE = re.compile(
     r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年(?:度|初)?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
     r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|数|预计|开支|资金|"
-    r"增加|减少|增长|下降|降低|上升|提高|节约|比上年|较上年|同比|上年|去年)*$"
+    r"增加|减少|增长|下降|降低|上升|提高|节约|增|减|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
 LEADING_RE = re.compile(
@@ -290,6 +295,7 @@ class _Reader:
         self.topic: _Subject | None = None  # the first fact a paragraph states
         self.paragraph_side: str | None = None  # the side of the paragraph's last total named
         self.inline_subject: _Subject | None = None  # the fact a "（二）公务接待费。" opening names
+        self.subject_prefix: str | None = None  # the prefix of the level that set the subject
         # the last amount read in the sentence: (key, value, half unit, figure span)
         self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
 
@@ -405,6 +411,12 @@ class _Reader:
             if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(inline["name"]):
                 self.inline_subject = _Subject(terms[0].keys, None)
             return
+        opening = INLINE_LEAD_RE.match(text[start:end])
+        if opening is not None:
+            # "（一）收入预算：2022年年初预算数504.51万元": the paragraph's own heading
+            terms = find_terms(opening["name"])
+            if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(opening["name"]):
+                self.inline_subject = _Subject(terms[0].keys, None)
         subject: _Subject | None = None
         # the scope of the first total the sentence names; else of the paragraph's; else the
         # whole the sentence measures its parts against ("…，占一般公共预算支出的84.06%")
@@ -419,6 +431,7 @@ class _Reader:
         last_sign: int | None = None  # the sign of the sentence's last change amount
         sentence_prefix: str | None = None  # the basis of the sentence's first named figure
         self.last_level = None
+        self.subject_prefix = None
         zeros = list(ZERO_CHANGE_RE.finditer(text, start, end))
         figures_before = False
         handled = self.respectively(start, end)  # the (start, end) of every listed figure
@@ -434,6 +447,7 @@ class _Reader:
         outer_subject: _Subject | None = None  # the subject of the last figure outside one
         named_levels: list[_Subject] = []  # the facts the sentence named with their levels
         labelled_since_named = False  # a figure was given a name since the last of them
+        current_keys: set[str] = set()  # facts whose own year's level the sentence states
         self.absent(start, end, heading_scope)
         self.absent_after(start, end)
         for match in FIGURE_RE.finditer(text, start, end):
@@ -629,7 +643,8 @@ class _Reader:
                 and direction is None
                 and segment.strip()
                 and self.only_qualifiers(segment)
-                and (heading := self.heading_subject(segment_start)) is not None
+                and (heading := self.inline_subject or self.heading_subject(segment_start))
+                is not None
             ):
                 # "（一）收入预算" / "2025年初预算数2752.8万元": the heading names the figure
                 keys, scope = heading.keys, heading.scope
@@ -684,7 +699,14 @@ class _Reader:
                     segment if term is None else segment[: term.start]
                 ):
                     continue  # a final account's "部门预算“三公经费”增加41.20万元": budgets
-                if not keys:
+                if not keys or (
+                    term is None
+                    and self.subject_prefix == "previous_"
+                    and not set(keys) & current_keys
+                    and NARRATED_CAUSE_RE.search(text, start, match.start())
+                ):
+                    # "主要是2018年…支出49865元与上年比减少30431元": a cause that tells of last
+                    # year, its level and its change: last year's change, not this one's
                     self.facts.unlabelled.append(figure)
                     continue
                 sign = 1 if direction in INCREASE else -1
@@ -713,6 +735,9 @@ class _Reader:
             if sentence_prefix is None and term is not None:
                 sentence_prefix = prefix
             subject = _Subject(keys, scope)
+            self.subject_prefix = prefix
+            if prefix == "":
+                current_keys.update(keys)
             if term is not None and prefix == "":
                 named_levels.append(subject)
                 labelled_since_named = False

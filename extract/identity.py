@@ -377,7 +377,12 @@ def find_year_and_kind(doc: Document) -> tuple[int | None, Span | None, str | No
         found = "final_account"
     elif votes[(best, "budget")]:
         found = "budget"
-    elif re.search(r"共计支出|实际支出|累计支出|支出决算|决算数", text[:20000]):
+    elif re.search(
+        r"共计支出|实际支出|累计支出|支出决算|决算数|完成(?:年初|全年)?预算(?:数)?的?\d"
+        # "支出2.05万元,年初预算为2.95万元": the actual, then its budget
+        r"|支出\d+(?:\.\d+)?万?元[，,]\s*年初预算(?:数)?为",
+        text[:20000],
+    ):
         found = "final_account"
     else:
         found = _kind_of(text[:20000])

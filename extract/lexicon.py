@@ -56,7 +56,12 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # income by source
     # 财政拨款收入总计 is the fiscal 收入总计 (with its carry-over), not 财政拨款收入
-    (r"财政拨款(?:预算)?收入(?!总计|总额)", ("income_fiscal",)),
+    (r"财政拨款(?:预算)?收入(?!总计|总额|支出)", ("income_fiscal",)),
+    # "一般财政拨款收入支出预算1,779.74万元": the year's income and spending of that scope
+    (
+        r"(?<=财政拨款)收入支出(?:预算|决算)(?!总计|总体|总额)",
+        ("income_current_year", "expenditure_current_year"),
+    ),
     (
         r"一般公共预算(?:财政)?拨款收入|一般公共预算收入|一般公共预算资金|公共财政(?:预算)?(?:拨款)?收入",
         ("income_general_budget",),
@@ -116,7 +121,8 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:^|(?<=[、，,：:(（\s])|(?<=其中))运(?:行|维)(?:维护)?(?:经)?费(?:用)?",
         ("three_public_vehicle_operation",),
     ),
-    (r"公务接待(?:费用?|经费|支出)?|(?<![公务])接待费", ("three_public_reception",)),
+    # not 外事接待费 (the foreign guests' part of it)
+    (r"公务接待(?:费用?|经费|支出)?|(?<![公务])(?<!外事)接待费", ("three_public_reception",)),
     (r"会议费", ("meeting_expenses",)),
     (r"培训费", ("training_expenses",)),
     # procurement, assets
@@ -185,7 +191,9 @@ UNSCOPABLE = frozenset(
         "income_special_account",
     }
 )
-GENERAL_BUDGET_RE = re.compile(r"一般公共预算|公共财政")  # 公共财政预算: its name before 2015
+GENERAL_BUDGET_RE = re.compile(
+    r"一般公共预算|公共财政|一般财政拨款"
+)  # 公共财政预算: its name before 2015
 FISCAL_RE = re.compile(r"财政拨款")
 
 DISPLAY_NAMES: dict[str, str] = {

@@ -772,3 +772,45 @@ def test_unit_names_with_project_words_notes_and_their_city() -> None:
         unit("2017年部门预算\n按照中央、省和市委市政府要求,“三公”经费5万元。\n按照省和市委要求。\n")
         == ""
     )
+
+
+def test_found_on_holdout5_after_its_first_measurement() -> None:
+    # single-character directions, and a cause that tells of last year's level and change
+    values = _values(
+        "“三公”经费财政拨款预算安排389000元,比上年预算增56400元。安排公务接待费64000元,比上年预算减"
+        "15600元,同比下降19.60%。主要是2018年严格执行厉行节约公务接待费支出49865元与上年比减少"
+        "30431元。",
+        2019,
+    )
+    assert values["change_three_public_total"] == Decimal("5.64")
+    assert values["change_three_public_reception"] == Decimal("-1.56")
+    parsed = parse_text(
+        "某局2019年“三公”经费预算说明\n安排公务接待费64000元,比上年预算减15600元,同比下降19.60%。"
+        "主要是2018年严格执行厉行节约公务接待费支出49865元与上年比减少30431元。\n",
+        "b.txt",
+    )
+    assert not [c.id for c in parsed.checks if c.status == "fail"]
+    # the paragraph's own heading, over the section's 收支
+    values = _values(
+        "二、单位收支总体情况\n(一)收入预算:2022年年初预算数504.51万元,其中:一般公共预算拨款204.51万元。\n"
+        "(二)支出预算:2022年年初预算数441.68万元;支出较去年增加29.48万元。\n",
+        2022,
+    )
+    assert values["income_total"] == Decimal("504.51")
+    assert values["expenditure_total"] == Decimal("441.68")
+    # a scope's own income and spending, and 外事接待费 is a part of 公务接待费
+    values = _values(
+        "2023年一般财政拨款收入支出预算1,779.74万元,其中基本支出预算249.78万元。", 2023
+    )
+    assert values["expenditure_general_budget"] == Decimal("1779.74")
+    assert values["expenditure_basic_general_budget"] == Decimal("249.78")
+    values = _values("公务接待费9.95万元。其中:外事接待费支出0万元,共计支出9.95万元。", 2015)
+    assert set(v for k, v in values.items() if k == "three_public_reception") == {Decimal("9.95")}
+    # a final account known by its wording: the actual, then its budget
+    final = parse_text(
+        "一、“三公”经费财政拨款支出总体情况说明。\n2018年度本部门“三公”经费支出2.05万元,"
+        "年初预算为2.95万元。\n",
+        "k.txt",
+    )
+    assert final.doc.meta.kind == "final_account"
+    assert float(final.facts.get("budget_three_public_total").value) == 2.95

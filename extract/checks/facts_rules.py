@@ -236,6 +236,10 @@ def check_change(doc: Document, facts: Facts, base: str) -> CheckResult | None:
     )
     if change is None or current is None or previous is None:
         return None
+    if previous.source == "text" and previous.sentence not in (change.sentence, current.sentence):
+        # "2019年预算…比上年预算减15600元。…2018年…支出49865元": last year's level stated apart
+        # from the change may be of another basis (an actual, not the budget compared with)
+        return None
     actual = current.value - previous.value
     status = grade(change.value, actual, _tolerance(change, current, previous))
     return CheckResult(
@@ -297,6 +301,8 @@ def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult 
         _in_sentence(facts, base, pct.sentence),
         _in_sentence(facts, f"previous_{base}", pct.sentence),
     )
+    if previous is not None and previous.source == "text" and previous.sentence != pct.sentence:
+        previous = None  # last year's level only as the rate's own sentence states it
     operands = [operand(doc, f"change_pct_{base}", pct)]
     if previous is not None and current is not None:
         numerator = current.value - previous.value

@@ -38,6 +38,9 @@ _LABELLED_YEAR_RE = re.compile(r"((?:19|20)\d{2})年度?[^，,。；;]{0,30}?[\d
 _AGAINST_LAST_YEAR_RE = re.compile(r"(?:较|比|与)(?:上年|去年|上一年)")
 
 
+_NARRATED_CAUSE_RE = re.compile(r"主要是|主要原因|原因是|由于|因为")
+
+
 def year_check(doc: Document) -> CheckResult | None:
     """A figure labelled with another year but compared with 上年 in its own sentence is this
     year's figure with the wrong year: "2022年…决算为3.46万元，…较上年增加2.4万元" in 2023."""
@@ -57,6 +60,8 @@ def year_check(doc: Document) -> CheckResult | None:
             continue
         if re.search(r"(?:较|比|与)\s*$", body[: match.start()]):
             continue
+        if _NARRATED_CAUSE_RE.search(body, 0, match.start()):
+            continue  # "…主要是2018年…支出49865元与上年比减少30431元": a cause tells of that year
         start = sentence.start() + match.start(1)
         span = view.raw_span(start, start + 4)
         bad.append(
