@@ -27,7 +27,7 @@ _ORG_SUFFIX = (
     r"(?:管理委员会|委员会|管委会|人民政府|街道办事处|办事处|人民法院|人民检察院|检察院|法院|"
     r"联合会|协会|科协|中心|学校|中学|小学|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|幼儿园|"
     r"纪念馆|文化馆|集中区|开发区|工委|党委|市委|县委|区委|财政所|司法所|"
-    r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员]))"
+    r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员法]))"
 )
 _PARENTHETICAL = r"(?:[（(](?![^（()）]*(?:简称|以下|汇总))[^（()）]{1,10}[)）])?"
 UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{1,36}}?{_ORG_SUFFIX}{_PARENTHETICAL}")
@@ -68,6 +68,7 @@ _HEADING_UNIT_RE = re.compile(
     rf"^(?:[一二三四五六七八九十]{{1,3}}[、.．]|第[一二三四五六七八九十]+部分)?\s*(?P<unit>{UNIT_RE.pattern})"
     r"(?:[（(]部门[)）])?(?:概况|基本情况|主要职能|主要职责|职能职责|机构设置)"
 )
+_CAPTION_ROW_RE = re.compile(r"^\s*(?P<cell>[^|]{6,}?)\s*\|[\s|]*$")
 _CITY_PREFIX_RE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:市|自治州|州|盟)")  # a city, not a province
 CONSTITUENTS_RE = re.compile(r"(?:预算|决算)?单位构成(?:情况)?\s*$")
 _GREEDY_UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}{_PARENTHETICAL}")
@@ -92,10 +93,22 @@ def _lines(text: str, limit: int | None = None) -> list[tuple[int, int]]:
     out = []
     position = 0
     for line in text.split("\n"):
-        if line.strip() and is_prose_line(line):
+        caption = _CAPTION_ROW_RE.match(line)
+        if (
+            caption
+            and re.search(_YEAR, caption["cell"])
+            and _TITLE_WORDS_RE.search(caption["cell"])
+        ):
+            # "2024年昌宁县卡斯镇“三公”经费预算财政拨款情况统计表 | ||||": a title typed as
+            # a table's first row, its other cells empty
+            out.append((position, position + caption.end("cell")))
+        elif line.strip() and is_prose_line(line):
             out.append((position, position + len(line)))
-            if limit is not None and len(out) >= limit:
-                break
+        else:
+            position += len(line) + 1
+            continue
+        if limit is not None and len(out) >= limit:
+            break
         position += len(line) + 1
     return out
 

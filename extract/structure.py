@@ -95,11 +95,15 @@ EMPTY_NOTE_RE = re.compile(r"注[:：].{0,40}空表")
 HEADER_WORDS_RE = re.compile(
     r"指标|名称|项目|科目|数量|单价|金额|合计|单位|序号|编码|说明|类型|性质|规格"
 )
+YEAR_LABEL_RE = re.compile(r"^(?:19|20)\d{2}\s*年")
+CAPTION_CELL_RE = re.compile(r"表$|表[（(]|^单位[:：]|^金额单位[:：]")
 LABEL_HEADER_RE = re.compile(r"^\s*(?:项\s*目|科\s*目|名\s*称|类\s*别)")
 NUMERIC_CELL_RE = re.compile(r"^[≥≤＞＜><=≧≦]?\s*[-−]?\d[\d,]*(?:\.\d+)?\s*\S{0,4}$")
 
 
 def _is_numeric_cell(text: str) -> bool:
+    if YEAR_LABEL_RE.match(text.strip()):
+        return False  # "2023年预算数": a column's label, not a figure
     return bool(text) and bool(NUMERIC_CELL_RE.match(text.translate(FULLWIDTH)))
 
 
@@ -225,6 +229,18 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
         if sum(1 for r in run if _is_value_row(r)) < 2:
             number = max(probe, number + 1)
             continue
+        # a caption or unit line typed as a row of its own ("…情况统计表 | ||||", "单位:万元 |"):
+        # the table starts after it (rows above it, a page's 索引号 | 发布机构 box, are not its)
+        first_value = next(i for i, r in enumerate(run) if _is_value_row(r))
+        captions = [
+            i
+            for i in range(first_value)
+            if len([c for c in run[i] if c.text]) == 1
+            and CAPTION_CELL_RE.search(next(c.text for c in run[i] if c.text))
+        ]
+        if captions:
+            run = run[captions[-1] + 1 :]
+            number += captions[-1] + 1
         while run and not _is_value_row(run[-1]) and not ROW_MARKER_RE.match(run[-1][0].text):
             run.pop()  # a note under the table
         width = max(len(r) for r in run)

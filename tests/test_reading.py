@@ -814,3 +814,31 @@ def test_found_on_holdout5_after_its_first_measurement() -> None:
     )
     assert final.doc.meta.kind == "final_account"
     assert float(final.facts.get("budget_three_public_total").value) == 2.95
+
+
+CAPTION_ROW_TABLE = (
+    "索引号 | 11533025015264594R/20250606-00001 | 发布机构 | 昌宁县卡斯镇 |\n"
+    "公开目录 | 三公经费 | 发布日期 | 2025-06-06 |\n"
+    "2024年昌宁县卡斯镇“三公”经费预算财政拨款情况统计表 | ||||\n"
+    "单位:万元 | ||||\n"
+    "项目 | 2023年预算数 | 2024年预算数 | 比上年增、减情况 | |\n"
+    "增、减金额 | 增、减幅度 | |||\n"
+    "合计 | 18.15 | 22.15 | 4 | 22% |\n"
+    "2.公务接待费 | 3 | 7 | 4 | 133% |\n"
+    "3.公务用车购置及运行费 | 15.15 | 15.15 | ||\n"
+)
+
+
+def test_a_title_typed_as_a_tables_first_row_and_year_column_labels() -> None:
+    parsed = parse_text(CAPTION_ROW_TABLE, "t.txt")
+    meta = parsed.doc.meta
+    assert (meta.unit, meta.year, meta.kind) == ("昌宁县卡斯镇", 2024, "budget")
+    (table,) = parsed.doc.tables
+    assert table.columns[1:3] == ["2023年预算数", "2024年预算数"]  # labels, not figures
+    values = {k: float(v[0].value) for k, v in parsed.facts.statements.items()}
+    assert values["three_public_total"] == 22.15 and values["previous_three_public_total"] == 18.15
+    assert values["change_three_public_reception"] == 4
+    guilin = parse_text(
+        "2015年桂林市司法局部门“三公”经费情况统计表 | ||\n合计 | 34.35 |\n", "g.txt"
+    )
+    assert guilin.doc.meta.unit == "桂林市司法局"
