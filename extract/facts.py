@@ -572,9 +572,9 @@ class _Reader:
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
                 keys = ()
-                for named in listed or [term]:  # "基本支出、项目支出各增加5万元": each of them
+                for each in listed or [term]:  # "基本支出、项目支出各增加5万元": each of them
                     more, scope = self.keys_for(
-                        named, scope, sentence_scope or fallback_scope, heading_scope
+                        each, scope, sentence_scope or fallback_scope, heading_scope
                     )
                     keys = tuple(dict.fromkeys(keys + more))
                 if (
