@@ -159,14 +159,11 @@ SOURCE_WORD_RE = re.compile(
 )
 QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
 BARE_PREVIOUS_RE = re.compile(r"(?<=上年)\d+(?:\.\d+)?(?=增加|减少|增长|下降)")
-INLINE_HEADING_RE = re.compile(
-    r"\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．]|[一二三四五六七八九十]{1,2}[、.．])\s*"
-    r"(?P<name>[^，,。；;:：\d]{2,20})[。:：]\s*$"
-)
-INLINE_LEAD_RE = re.compile(
-    r"\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．]|[一二三四五六七八九十]{1,2}[、.．])\s*"
-    r"(?P<name>[^，,。；;:：\d]{2,12})[:：]"
-)
+# the mark that numbers a heading or an item: "（二）", "2、", "二、"
+ITEM_MARK = r"(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,2}[、.．])"
+# "（二）公务接待费。" alone, and "（一）收入预算：" opening its paragraph
+INLINE_HEADING_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,20}})[。:：]\s*$")
+INLINE_LEAD_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,12}})[:：]")
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
@@ -229,8 +226,7 @@ FILLER_RE = re.compile(
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
 LEADING_RE = re.compile(
-    r"^\s*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．](?!\d)|[一二三四五六七八九十][、是])?"
-    r"[\s(（]*(?:其中|包括|含|即)?[:：]?\s*"
+    rf"^\s*(?:{ITEM_MARK}|[一二三四五六七八九十]是)?[\s(（]*(?:其中|包括|含|即)?[:：]?\s*"
 )
 
 

@@ -15,6 +15,7 @@ and a table whose figure columns cannot be told apart is not rebuilt.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -156,15 +157,28 @@ def _header_cells(cells: list[Cell], kinds: list[str], start: int) -> list[int]:
     index = start - 1
     while index >= 0 and (kinds[index] in ("I", "E") or cells[index].text == "栏次"):
         index -= 1
-    header: list[int] = []
+    return _labels_before(
+        cells,
+        kinds,
+        index,
+        lambda text: bool(_META_RE.search(text) or len(text) > 14 or ROW_MARKER_RE.match(text)),
+    )
+
+
+def _labels_before(
+    cells: list[Cell], kinds: list[str], index: int, stops: Callable[[str], bool]
+) -> list[int]:
+    """Indexes, in order, of the label cells back from ``index`` to the first that ``stops``
+    (a caption, a unit line, a sentence): a header's words."""
+    found: list[int] = []
     while index >= 0 and kinds[index] in ("L", "E"):
         text = cells[index].text
-        if text and (_META_RE.search(text) or len(text) > 14 or ROW_MARKER_RE.match(text)):
+        if text and stops(text):
             break
         if text:
-            header.append(index)
+            found.append(index)
         index -= 1
-    return header[::-1]
+    return found[::-1]
 
 
 def _caption(cells: list[Cell], start: int) -> Span:
@@ -412,13 +426,8 @@ def _label_free_table(
     columns = [f"{group}/{basis}" for group in groups for basis in bases[:period]]
     row_cells = cells[first : first + count]
     row = Row(cells=list(row_cells), span=(row_cells[0].span[0], row_cells[-1].span[1]))
-    header_start = start
-    while (
-        header_start > 0
-        and kinds[header_start - 1] == "L"
-        and not _META_RE.search(cells[header_start - 1].text)
-    ):
-        header_start -= 1
+    header = _labels_before(cells, kinds, start - 1, lambda text: bool(_META_RE.search(text)))
+    header_start = header[0] if header else start
     return FlatTable(
         rows=[row],
         columns=columns,
@@ -430,16 +439,15 @@ def _label_free_table(
 def _group_labels(cells: list[Cell], kinds: list[str], start: int) -> list[str] | None:
     """The header cells above the 预算数 | 决算数 run, fragments a wrapped cell left joined
     ("因公出国" + "(境)费", "公务用车" + "购置费"), back to the caption or unit line."""
-    raw: list[str] = []
-    index = start - 1
-    while index >= 0 and kinds[index] in ("L", "E"):
-        text = cells[index].text
-        if text and (_META_RE.search(text) or len(text) > 30 or _PROSE_RE.search(text)):
-            break
-        if text:
-            raw.append(text)
-        index -= 1
-    raw.reverse()
+    raw = [
+        cells[i].text
+        for i in _labels_before(
+            cells,
+            kinds,
+            start - 1,
+            lambda text: bool(_META_RE.search(text) or len(text) > 30 or _PROSE_RE.search(text)),
+        )
+    ]
     joined: list[str] = []
     for text in raw:
         if joined and (

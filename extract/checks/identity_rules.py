@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from budgetlens.extract.checks.base import CheckResult, Operand
 from budgetlens.extract.document import Document
-from budgetlens.extract.facts import Facts
+from budgetlens.extract.facts import NARRATED_CAUSE_RE, Facts
 from budgetlens.extract.identity import is_same_unit
 from budgetlens.extract.lexicon import find_terms
 from budgetlens.extract.reading import fold
@@ -38,9 +38,6 @@ _LABELLED_YEAR_RE = re.compile(r"((?:19|20)\d{2})年度?[^，,。；;]{0,30}?[\d
 _AGAINST_LAST_YEAR_RE = re.compile(r"(?:较|比|与)(?:上年|去年|上一年)")
 
 
-_NARRATED_CAUSE_RE = re.compile(r"主要是|主要原因|原因是|由于|因为")
-
-
 def year_check(doc: Document) -> CheckResult | None:
     """A figure labelled with another year but compared with 上年 in its own sentence is this
     year's figure with the wrong year: "2022年…决算为3.46万元，…较上年增加2.4万元" in 2023."""
@@ -60,7 +57,7 @@ def year_check(doc: Document) -> CheckResult | None:
             continue
         if re.search(r"(?:较|比|与)\s*$", body[: match.start()]):
             continue
-        if _NARRATED_CAUSE_RE.search(body, 0, match.start()):
+        if NARRATED_CAUSE_RE.search(body, 0, match.start()):
             continue  # "…主要是2018年…支出49865元与上年比减少30431元": a cause tells of that year
         start = sentence.start() + match.start(1)
         span = view.raw_span(start, start + 4)
