@@ -160,7 +160,10 @@ SOURCE_WORD_RE = re.compile(
 QIZHONG_START_RE = re.compile(r"\s*(?:其中|包括)")
 BARE_PREVIOUS_RE = re.compile(r"(?<=上年)\d+(?:\.\d+)?(?=增加|减少|增长|下降)")
 # the mark that numbers a heading or an item: "（二）", "2、", "二、"
-ITEM_MARK = r"(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,2}[、.．])"
+ITEM_MARK = (
+    r"(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．](?!\d)"
+    r"|[一二三四五六七八九十]{1,2}[、.．])"
+)
 # "（二）公务接待费。" alone, and "（一）收入预算：" opening its paragraph
 INLINE_HEADING_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,20}})[。:：]\s*$")
 INLINE_LEAD_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,12}})[:：]")

@@ -290,6 +290,26 @@ def grade_ratio(
     return "fail"
 
 
+def _grade_ratio_result(
+    result: CheckResult,
+    stated: Statement,
+    numerator: tuple[Decimal, Decimal],
+    denominator: tuple[Decimal, Decimal],
+    zero_message: str,
+) -> None:
+    """Grade a stated percentage against 100 × numerator ÷ denominator (each a value and its
+    half unit) into ``result``; a base of 0 leaves it deferred with ``zero_message``."""
+    if denominator[0] == 0:
+        result.message = zero_message
+        return
+    result.actual = (numerator[0] / denominator[0] * 100).quantize(Decimal("0.0001"))
+    result.status = grade_ratio(stated.value, stated.half_unit, *numerator, *denominator)
+
+
+def _rounded(value: Decimal | None, places: str) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal(places))
+
+
 def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult | None:
     """change_pct = change ÷ last year × 100 (last year stated, or this year − change)."""
     pct = facts.get(f"change_pct_{base}")
@@ -330,13 +350,12 @@ def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult 
         expected=pct.value,
         operands=operands,
     )
-    if denominator == 0:
-        result.message = "上年数为0，增减率无法计算"
-        return result
-    actual = numerator / denominator * 100
-    result.actual = actual.quantize(Decimal("0.0001"))
-    result.status = grade_ratio(
-        pct.value, pct.half_unit, numerator, numerator_half, denominator, denominator_half
+    _grade_ratio_result(
+        result,
+        pct,
+        (numerator, numerator_half),
+        (denominator, denominator_half),
+        "上年数为0，增减率无法计算",
     )
     if result.status == "fail" and change is not None:
         other = _other_subject(facts, base, pct, change)
@@ -346,7 +365,7 @@ def check_change_percent(doc: Document, facts: Facts, base: str) -> CheckResult 
             return result
     if result.status == "fail":
         result.message = (
-            f"{display_name(base)}增减率应为{fmt(result.actual.quantize(Decimal('0.01')))}%，"
+            f"{display_name(base)}增减率应为{fmt(_rounded(result.actual, '0.01'))}%，"
             f"文中写{fmt(pct.value)}%"
         )
     return result
@@ -404,18 +423,16 @@ def check_against_budget(doc: Document, facts: Facts, base: str) -> list[CheckRe
         expected=pct.value,
         operands=operands,
     )
-    if denominator == 0:
-        result.message = "预算数为0，比预算增减率无法计算"
-        results.append(result)
-        return results
-    ratio = (diff.value / denominator * 100).quantize(Decimal("0.0001"))
-    result.actual = ratio
-    result.status = grade_ratio(
-        pct.value, pct.half_unit, diff.value, diff.half_unit, denominator, denominator_half
+    _grade_ratio_result(
+        result,
+        pct,
+        (diff.value, diff.half_unit),
+        (denominator, denominator_half),
+        "预算数为0，比预算增减率无法计算",
     )
     if result.status == "fail":
         result.message = (
-            f"{display_name(base)}比预算增减率应为{fmt(ratio.quantize(Decimal('0.01')))}%，"
+            f"{display_name(base)}比预算增减率应为{fmt(_rounded(result.actual, '0.01'))}%，"
             f"文中写{fmt(pct.value)}%"
         )
     results.append(result)
@@ -476,19 +493,17 @@ def check_completion(doc: Document, facts: Facts, base: str) -> CheckResult | No
             operand(doc, f"budget_{base}", budget),
         ],
     )
-    if budget.value == 0:
-        result.message = "预算数为0，完成率无法计算"
-        return result
-    actual = actual_fact.value / budget.value * 100
-    result.actual = actual.quantize(Decimal("0.0001"))
-    result.status = grade_ratio(
-        rate.value, rate.half_unit, actual_fact.value, actual_fact.half_unit, budget.value,
-        budget.half_unit,
-    )  # fmt: skip
+    _grade_ratio_result(
+        result,
+        rate,
+        (actual_fact.value, actual_fact.half_unit),
+        (budget.value, budget.half_unit),
+        "预算数为0，完成率无法计算",
+    )
     if result.status == "fail":
         result.message = (
             f"{display_name(base)}决算{fmt(actual_fact.value)}万元、预算{fmt(budget.value)}万元，"
-            f"完成率应为{fmt(result.actual.quantize(Decimal('0.1')))}%，文中写{fmt(rate.value)}%"
+            f"完成率应为{fmt(_rounded(result.actual, '0.1'))}%，文中写{fmt(rate.value)}%"
         )
     return result
 
