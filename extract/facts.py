@@ -167,6 +167,7 @@ ITEM_MARK = (
 # "（二）公务接待费。" alone, and "（一）收入预算：" opening its paragraph
 INLINE_HEADING_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,20}})[。:：]\s*$")
 INLINE_LEAD_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,12}})[:：]")
+HEADING_TAIL_RE = re.compile(r"(?:支出|预算|决算)*(?:具体情况|总体情况|情况说明|情况|说明)$")
 CARRYOVER_RE = re.compile(r"结转|结余")
 EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
@@ -406,8 +407,10 @@ class _Reader:
         self.sentence_span = (start, end)
         inline = INLINE_HEADING_RE.match(text[start:end])
         if inline is not None:
-            terms = find_terms(inline["name"])
-            if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(inline["name"]):
+            # "（三）公务接待费支出情况。": the name, less the words a heading adds
+            name = HEADING_TAIL_RE.sub("", inline["name"])
+            terms = find_terms(name)
+            if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(name):
                 self.inline_subject = _Subject(terms[0].keys, None)
             return
         opening = INLINE_LEAD_RE.match(text[start:end])
@@ -594,6 +597,17 @@ class _Reader:
                 keys = tuple(dict.fromkeys(k for named in named_levels for k in named.keys))
                 scope = None
                 each_subject = True
+            elif (
+                term is None
+                and sentence_side is not None
+                and (side_word := _strip_leading(segment).strip()) in ("收入", "支出")
+            ):
+                # "2016年部门收入5649006.18元,支出5238630.16元": the other side's total, named
+                # by its bare word after the first (a bare 支出 alone is no total)
+                keys, scope = (
+                    (("income_total",) if side_word == "收入" else ("expenditure_total",)),
+                    None,
+                )
             elif (
                 term is None
                 and sentence_side is not None

@@ -41,9 +41,9 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"预算收入|决算收入|总收入|收入总预算|"
         # "本单位收入为1687.45万元，其中：…": the unit's income, all of it
         r"(?:本|我|全)?(?:单位|部门)(?:全年)?收入(?=为|是|共|\s*$)|"
-        # "收入较2023年减少5521.28万元", "部门收入X元,支出Y元,比上年收入增加50.8%": income
-        # named alone, against a year or right before its figure
-        r"(?:(?<![\u4e00-\u9fff])|(?<=上年))收入(?=较|比上年|比(?:19|20)\d{2}年|增加|减少|增长|下降|\s*$)",
+        # "收入较2023年减少5521.28万元", "比上年收入增加50.8%": income named alone against a
+        # year (right before its figure it is a total only after the other side's: see facts)
+        r"(?:(?<![\u4e00-\u9fff])|(?<=上年))收入(?=较|比上年|比(?:19|20)\d{2}年|增加|减少|增长|下降)",
         ("income_total",),
     ),
     (
@@ -51,7 +51,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:全年|年度)?支出(?:预算|决算)(?:数)?|"
         r"预算支出|决算支出|总支出|支出总预算|"
         r"(?:本|我|全)?(?:单位|部门)(?:全年)?支出(?=为|是|共|\s*$)|"
-        r"(?:(?<![\u4e00-\u9fff])|(?<=上年))支出(?=较|比上年|比(?:19|20)\d{2}年|增加|减少|增长|下降|\s*$)",
+        r"(?:(?<![\u4e00-\u9fff])|(?<=上年))支出(?=较|比上年|比(?:19|20)\d{2}年|增加|减少|增长|下降)",
         ("expenditure_total",),
     ),
     # income by source

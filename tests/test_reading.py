@@ -723,6 +723,17 @@ def test_found_on_holdout4_sources_named_alone_and_bare_totals() -> None:
     )
     assert values["income_general_budget"] == Decimal("404.77") and values["expenditure_fund"] == 0
     assert "income_total" not in _values("利息收入5万元。", 2017)
+    # a bare 支出 is a total only after the other side's: here it is the heading's 接待费
+    values = _values(
+        "(3)公务接待费支出情况。2018年公务接待24批次,210人次,支出2.05万元,较上年减少0.03万元。",
+        2018,
+        "final_account",
+    )
+    assert values == {
+        "three_public_reception": Decimal("2.05"),
+        "change_three_public_reception": Decimal("-0.03"),
+    }
+    assert _values("2018年公务接待24批次,支出2.05万元。", 2018) == {}
 
 
 def test_parts_by_source_after_qizhong_are_not_the_total() -> None:
