@@ -142,7 +142,7 @@ FRAGMENT_START_RE = re.compile(
 SHARE_SCOPE_RE = re.compile(r"占(?:一般公共预算|财政拨款)[^，,。；;%]{0,12}")
 # "分别为", "各是", "分别比上年增加", "各减少": the figures that follow go one to each named fact
 RESPECTIVELY_RE = re.compile(
-    r"(?:分别|各(?=是|为|自|增|减|下降|比|较|与))(?:是|为|达到?|约)?"
+    r"(?:分别|各(?=是|为|自|增|减|下降|比|较|与)|均(?=为|是))(?:是|为|达到?|约)?"
     r"(?:(?:比|较|与)(?:上年|去年|上一年度?|(?:19|20)\d{2}年度?)(?:预算|决算)?(?:数)?(?:相比)?)?"
     r"(?P<direction>增加|减少|增长|下降|降低|上升)?(?:了|为|约)?"
 )
@@ -169,7 +169,8 @@ INLINE_HEADING_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]
 INLINE_LEAD_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,12}})[:：]")
 HEADING_TAIL_RE = re.compile(r"(?:支出|预算|决算)*(?:具体情况|总体情况|情况说明|情况|说明)$")
 CARRYOVER_RE = re.compile(r"结转|结余")
-EACH_RE = re.compile(r"\s*各(?=是|为|自|增|减|下降|比|较|与)")  # "…各增加": each fact named
+# "…各增加", "…均为": each fact named
+EACH_RE = re.compile(r"\s*(?:各(?=是|为|自|增|减|下降|比|较|与)|均(?=为|是))")
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
 ABSENT_RE = re.compile(r"(?<![有])(?:没有使用|未使用|无|没有|未安排|未发生)")
 ABSENT_TAIL_RE = re.compile(
@@ -225,7 +226,7 @@ PREVIOUS_RE = re.compile(r"上年|去年|上一年")
 FILLER_RE = re.compile(
     r"^(?:[“”\"'()（）、]|(?:19|20)\d{2}年(?:度|初)?|本年度?|当年|全年|年初|年度|调整后?|预算安排|预算数?|"
     r"决算数?|支出决算|支出预算|执行数|实际支出|实际|支出|安排|拨入|拨款|财政拨款|一般公共预算|"
-    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|数|预计|开支|资金|"
+    r"合计|总计|共计|总额|金额|累计|小计|为|是|共|计|达到?|约|了|的|其中|包括|分别|各|均|数|预计|开支|资金|"
     r"增加|减少|增长|下降|降低|上升|提高|节约|增|减|比上年|较上年|同比|上年|去年)*$"
 )
 REMARK_RE = re.compile(r"[(（][^()（）]{2,14}[)）]")
@@ -483,6 +484,9 @@ class _Reader:
             if _direction(lead[cut + 1 :]) and self.term_in(lead[cut + 1 :]) is None:
                 # "收入支出总体与上年相比，增加58.21万元": the clause before names what changed
                 earlier = max((lead.rfind(c, 0, cut) for c in CLAUSE_BREAK), default=-1)
+                for spanning in find_terms(lead[:cut]):
+                    if spanning.start <= earlier < spanning.end:  # "收、支与2023年度相比"
+                        earlier = spanning.start - 1
                 clause = lead[earlier + 1 : cut]
                 subject_term = self.term_in(clause)
                 if (
@@ -1082,7 +1086,7 @@ class _Reader:
             last = figures[-1] if figures else None
             if last is None or not (last["unit"] or last["pct"]):
                 continue
-            each = cue.group().startswith("各")
+            each = cue.group().startswith(("各", "均"))
             if len(figures) < 2 and each:
                 # "收、支总计各增加1785.35万元", "…,与上年相比,各减少X万元": one figure for
                 # each fact named; the sentence reader gives it to them all

@@ -853,3 +853,18 @@ def test_a_title_typed_as_a_tables_first_row_and_year_column_labels() -> None:
         "2015年桂林市司法局部门“三公”经费情况统计表 | ||\n合计 | 34.35 |\n", "g.txt"
     )
     assert guilin.doc.meta.unit == "桂林市司法局"
+
+
+def test_both_are_and_income_and_spending_listed_short() -> None:
+    values = _values(
+        "2023年度收、支总计均为4680.58万元。与2022年度相比,收、支总计各减少2415.45万元。",
+        2023,
+        "final_account",
+    )
+    assert values["income_total"] == values["expenditure_total"] == Decimal("4680.58")
+    values = _values(
+        "2024年度收入总计4697.76万元,支出总计4697.76万元。收、支与2023年度相比,减少956.31万元。",
+        2024,
+        "final_account",
+    )
+    assert values["change_income_total"] == values["change_expenditure_total"] == Decimal("-956.31")
