@@ -31,6 +31,7 @@ from budgetlens.extract.lexicon import (
     SOURCE_SCOPES,
     THREE_PUBLIC_PARTS,
     UNDATED_KEYS,
+    UNSCOPABLE,
     VEHICLE_CONTEXT_RE,
     Term,
     find_terms,
@@ -168,6 +169,15 @@ ITEM_MARK = (
 INLINE_HEADING_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,20}})[。:：]\s*$")
 INLINE_LEAD_RE = re.compile(rf"\s*{ITEM_MARK}\s*(?P<name>[^，,。；;:：\d]{{2,12}})[:：]")
 HEADING_TAIL_RE = re.compile(r"(?:支出|预算|决算)*(?:具体情况|总体情况|情况说明|情况|说明)$")
+# a final account compared with a budget other than the one first set: vs_budget_ keeps one
+# basis (年初预算 or 预算), so these are left out
+ADJUSTED_BUDGET_RE = re.compile(r"调整(?:后)?预算|全年预算|预算调整")
+# the wholes of one side a bare 收入/支出 may go on naming
+SIDE_WHOLES = frozenset(
+    f"{side}_{what}"
+    for side in ("income", "expenditure")
+    for what in ("total", "current_year", "fiscal", "general_budget", "total_fiscal")
+)
 CARRYOVER_RE = re.compile(r"结转|结余")
 # "…各增加", "…均为": each fact named
 EACH_RE = re.compile(r"\s*(?:各(?=是|为|自|增|减|下降|比|较|与)|均(?=为|是))")
@@ -296,6 +306,8 @@ class _Reader:
         self.topic: _Subject | None = None  # the first fact a paragraph states
         self.paragraph_side: str | None = None  # the side of the paragraph's last total named
         self.inline_subject: _Subject | None = None  # the fact a "（二）公务接待费。" opening names
+        # the same, when a heading line of its own names one fact that is not a bare total
+        self.heading_fact: _Subject | None = None
         self.subject_prefix: str | None = None  # the prefix of the level that set the subject
         # the last amount read in the sentence: (key, value, half unit, figure span)
         self.last_level: tuple[str | None, Decimal, Decimal, Span] | None = None
@@ -333,6 +345,7 @@ class _Reader:
             heading_scope = self.heading_scope(start)
             self.topic = None
             self.inline_subject = None
+            self.heading_fact = None
             self.paragraph_start = start
             if listing and not _starts_with_term(line, parent):
                 lead_in, listing = None, False  # the list of parts is over
@@ -413,6 +426,8 @@ class _Reader:
             terms = find_terms(name)
             if len(terms) == 1 and terms[0].start == 0 and terms[0].end == len(name):
                 self.inline_subject = _Subject(terms[0].keys, None)
+                if not set(terms[0].keys) <= GENERIC_TOTAL_KEYS:
+                    self.heading_fact = self.inline_subject
             return
         opening = INLINE_LEAD_RE.match(text[start:end])
         if opening is not None:
@@ -571,10 +586,15 @@ class _Reader:
             elif (
                 term is not None
                 and set(term.keys) <= GENERIC_TOTAL_KEYS
-                and self.inline_subject is not None
+                and self.heading_fact is not None
             ):
                 # "（二）公务接待费。2021年预算支出11.77万元": the spending the heading names
-                keys, scope = self.inline_subject.keys, None
+                keys, scope = self.heading_fact.keys, None
+            elif term is not None and segment[term.start : term.end] in ("收入", "支出"):
+                # "机关运行经费支出20万元,支出比上年增加1万元": a bare 支出 goes on with the fact
+                # already named, unless that is the other side's or a part; else the total
+                bare = self.bare_side_subject(segment[term.start : term.end], subject)
+                keys, scope = (bare.keys, bare.scope) if bare else (term.keys, None)
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
                 keys = ()
@@ -702,7 +722,12 @@ class _Reader:
                 continue
             completion_next = False
             if direction is not None:
-                if comparison == "budget" and self.final and keys:
+                if (
+                    comparison == "budget"
+                    and self.final
+                    and keys
+                    and not ADJUSTED_BUDGET_RE.search(text, start, match.start())
+                ):
                     # "较年初预算数减少4万元": a final account against its own budget, kept
                     # (vs_budget_) for the checks, never a change
                     sign = 1 if direction in INCREASE else -1
@@ -755,8 +780,8 @@ class _Reader:
             self.subject_prefix = prefix
             if prefix == "":
                 current_keys.update(keys)
-            if term is not None and prefix == "":
-                named_levels.append(subject)
+            if term is not None and prefix == "" and all(k.startswith(SIDE_TOTALS) for k in keys):
+                named_levels.append(subject)  # the totals a later "各…" may refer to
                 labelled_since_named = False
             if sentence_side is None and keys[0].startswith(SIDE_TOTALS):
                 sentence_side = self.paragraph_side = keys[0].split("_")[0]
@@ -914,6 +939,8 @@ class _Reader:
         if word is None:
             return
         sign = 1 if word in INCREASE or word in ("增幅", "增长率", "增长幅度") else -1
+        if comparison == "budget" and ADJUSTED_BUDGET_RE.search(lead):
+            return  # against an adjusted budget: one basis per key (年初 / plain only)
         prefix = "vs_budget_pct_" if comparison == "budget" else "change_pct_"
         for key in keys:
             self.add(f"{prefix}{key}", sign * abs(value), half, span, figure, unit="%")
@@ -1008,6 +1035,24 @@ class _Reader:
             for key in keys:
                 self.add(prefix + key, Decimal(0), Decimal(0), span, span)
 
+    def bare_side_subject(self, word: str, subject: _Subject | None) -> _Subject | None:
+        """What a bare 收入/支出 names when a fact is already in play: that fact (the
+        sentence's, else the paragraph's) unless it is on the other side; None: the total."""
+        side = "income" if word == "收入" else "expenditure"
+        for known in (subject, self.topic):
+            if known is None:
+                continue
+            own = known.keys[0].split("_")[0]
+            if own == side and known.keys[0] in SIDE_WHOLES:
+                return known  # "一般公共预算财政拨款支出80万元。…支出减少5万元"
+            if own not in ("income", "expenditure") and side == "expenditure":
+                return known  # "机关运行经费支出20万元,支出比上年增加1万元"
+            break  # a part of that side ("上年结转…;收入较去年增加"), or the other side's
+        heading = self.inline_subject
+        if heading is not None and heading.keys[0].split("_")[0] == side:
+            return heading  # "（一）收入预算：…;收入较去年增加76.05万元"
+        return None
+
     def absent_after(self, start: int, end: int) -> None:
         """A fact named, then stated as none: "其中：购置经费无、运行维护费34万元"."""
         text = self.view.text
@@ -1019,9 +1064,14 @@ class _Reader:
                 continue
             if _strip_terms(_strip_leading(clause[: term.start])).strip():
                 continue  # "上年…无": only the name may come before
+            if any(k in UNDATED_KEYS or k in UNSCOPABLE for k in term.keys):
+                continue  # "其中:上年结转无": the money of one item, not the unit's carry-over
+            prefix = self.level_prefix(clause[term.start : match.start()], None, term.keys)
+            if prefix is None:
+                continue
             span = self.raw(max(start, clause_start) + term.start, match.end())
             for key in term.keys:
-                self.add(key, Decimal(0), Decimal(0), span, span)
+                self.add(prefix + key, Decimal(0), Decimal(0), span, span)
 
     def absent_source(self, match: re.Match[str], after: str, start: int) -> bool:
         """A source of money stated as none: "未使用政府性基金预算拨款安排的支出" (its spending),
@@ -1057,6 +1107,9 @@ class _Reader:
         clause = lead[max((lead.rfind(c) for c in CLAUSE_BREAK), default=-1) + 1 :]
         if PREVIOUS_RE.search(clause):
             return True  # "上年无…": last year's
+        years = [int(y.group(1)) for y in YEAR_RE.finditer(clause)]
+        if years and self.year is not None and years[-1] != self.year:
+            return True  # "2021年无政府性基金预算,2022年…": another year's
         span = self.raw(match.start(), match.end() + end)
         for key in keys:
             self.add(key, Decimal(0), Decimal(0), span, span)

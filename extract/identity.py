@@ -276,14 +276,13 @@ def is_same_unit(a: str, b: str) -> bool:
 
 def find_unit(doc: Document) -> tuple[str, Span | None]:
     finder = _Finder(doc)
-    candidates = (
-        finder.from_fields()
-        + finder.from_titles()
-        + finder.from_headings()
-        + finder.from_signature()
-    )
+    candidates = finder.from_fields() + finder.from_titles() + finder.from_headings()
     if not candidates:
         candidates = finder.from_opening() + finder.from_sentences()
+    if not candidates:
+        # the name signed at the end, or the one line under 单位构成: only where the title,
+        # the headings and the opening name none
+        candidates = finder.from_signature()
     if not candidates:
         candidates = finder.from_mentions()
     if not candidates:
@@ -314,6 +313,9 @@ def find_unit(doc: Document) -> tuple[str, Span | None]:
                 folded not in fold(c.unit)
                 and fold(c.unit)[:2] == folded[:2]
                 and fold(c.unit)[-1] == folded[-1]
+                # not 昆明市财政局 → 昆明市财政国库支付局: words added before the suffix only
+                # name a unit inside it
+                and not fold(c.unit).startswith(folded[:-1])
             )
             # 罗湖区审计局 → 深圳市罗湖区审计局: the same name under its city
             or (

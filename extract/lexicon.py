@@ -59,7 +59,7 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"财政拨款(?:预算)?收入(?!总计|总额|支出)", ("income_fiscal",)),
     # "一般财政拨款收入支出预算1,779.74万元": the year's income and spending of that scope
     (
-        r"(?<=财政拨款)收入支出(?:预算|决算)(?!总计|总体|总额)",
+        r"(?<=财政拨款)收入支出预算(?!总计|总体|总额)",
         ("income_current_year", "expenditure_current_year"),
     ),
     (

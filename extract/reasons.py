@@ -107,12 +107,24 @@ BUDGET_COMPARISON_RE = re.compile(
 )
 
 
-def _only_budget_comparisons(between: str) -> bool:
+def _only_budget_comparisons(between: str, sign: int = 0) -> bool:
     """Nothing but punctuation and comparisons with this year's budget between a change and
     its cue ("较上年减少19万元,下降43.78%,较年初预算数减少4万元,下降2.2%。主要是…"): the
-    cue still explains the change against last year."""
-    rest = BUDGET_COMPARISON_RE.sub("", re.sub(r"\s+", "", between))
+    cue still explains the change against last year, unless a comparison goes the other way
+    ("比上年减少1万元,比年初预算增加1万元,主要是追加了接待任务": the increase's cause)."""
+    compact = re.sub(r"\s+", "", between)
+    if sign:
+        against = DECREASE_WORD_RE if sign > 0 else INCREASE_WORD_RE
+        if any(against.search(m.group()) for m in BUDGET_COMPARISON_RE.finditer(compact)):
+            return False
+    rest = BUDGET_COMPARISON_RE.sub("", compact)
     return not rest.strip(" ，,；;。%")
+
+
+def _sign_of(change: _Change) -> int:
+    """+1 / -1 for an increase / a decrease, 0 for none stated."""
+    value = change.statements[0].value
+    return 1 if value > 0 else -1 if value < 0 else 0
 
 
 def _direction_only(doc: Document) -> list[_Change]:
@@ -206,8 +218,13 @@ def _reason_span(text: str, start: int, label_starts: list[int]) -> Span | None:
     first_clause = re.split(r"[，,；;]", text[start:end], maxsplit=1)[0]
     if PART_CHANGE_RE.search(first_clause):
         # "主要是一般公共预算拨款增加17.17万元,其他收入增加23万元": a reason that lists the
-        # changes of parts runs through the list
+        # changes of parts runs through the list, to its semicolon (the next total's clause)
         following = []
+        stop_at = min(
+            (i for i in (text.find("；", start, end), text.find(";", start, end)) if i > 0),
+            default=end,
+        )
+        end = stop_at
     if following:
         cut = max(text.rfind(c, start, following[0]) for c in CLAUSE_BREAK)
         if cut > start:
@@ -382,12 +399,14 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             opening = USE_CLAUSE_RE.sub("", text[sentence_start : cue.start()], count=1)
             if opening.strip(" ，,；;：:") or last.end < previous_start:
                 continue
-            if not strong and not _only_budget_comparisons(text[last.end : sentence_start]):
+            if not strong and not _only_budget_comparisons(
+                text[last.end : sentence_start], _sign_of(last)
+            ):
                 continue  # 主要是… after a sentence that went on past its change
         lead = text[last.end : cue.start()] if in_sentence else ""
         if not strong:
             # a weak cue right after the change's clause only ("减少1万元，主要是…")
-            if not _only_budget_comparisons(lead) or any(
+            if not _only_budget_comparisons(lead, _sign_of(last)) or any(
                 last.end < e <= cue.start() for e in level_ends
             ):
                 continue

@@ -238,7 +238,8 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
             if len([c for c in run[i] if c.text]) == 1
             and CAPTION_CELL_RE.search(next(c.text for c in run[i] if c.text))
         ]
-        if captions:
+        if captions and captions[-1] + 1 < first_value:
+            # (only when a header follows it: a unit line typed under the header is not a cut)
             run = run[captions[-1] + 1 :]
             number += captions[-1] + 1
         while run and not _is_value_row(run[-1]) and not ROW_MARKER_RE.match(run[-1][0].text):

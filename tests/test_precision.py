@@ -121,3 +121,73 @@ def test_a_reason_cut_down_to_a_year_is_no_reason() -> None:
     assert _reason_span(text, start, [text.index("公务接待费")]) is None
     worded = "主要原因是会议减少,公务接待费减少1万元。"
     assert _reason_span(worded, 5, [worded.index("公务接待费")]) == (5, 9)
+
+
+def _v(text: str, year: int = 2023, kind: str = "final_account") -> dict[str, list[float]]:
+    facts = facts_in_snippet(text, year, kind)  # type: ignore[arg-type]
+    return {k: [float(s.value) for s in v] for k, v in facts.statements.items()}
+
+
+def test_review_of_stop_16_bare_words_and_headings_keep_their_own_fact() -> None:
+    # a bare 支出 goes on with the fact named, not the spending total
+    values = _v("机关运行经费支出20万元,支出比上年增加1万元,增长5.3%。", 2024, "budget")
+    assert values["change_operating_expenses"] == [1] and "change_expenditure_total" not in values
+    values = _v("一般公共预算财政拨款支出80万元,占支出的80%。与上年相比,支出减少5万元。", 2024)
+    assert values["change_expenditure_general_budget"] == [-5]
+    # a paragraph's heading names its unnamed figure, never the totals it names itself
+    values = _v(
+        "1、收入决算：2023年度收入总计100万元,比上年减少5万元;支出总计98万元,比上年减少6万元。"
+    )
+    assert values["income_total"] == [100] and values["expenditure_total"] == [98]
+    assert values["change_expenditure_total"] == [-6]
+    # 各 after named totals: the totals, not the parts in parentheses
+    values = _v("收入总计100万元(含年初结转和结余10万元),支出总计100万元,与上年相比,各减少5万元。")
+    assert "change_income_carryover" not in values and values["change_income_total"] == [-5]
+
+
+def test_review_of_stop_16_none_budgets_years_and_units() -> None:
+    assert _v("其中:公务接待费预算无,决算支出1万元。").get("three_public_reception") is None
+    assert _v("其中:公务接待费预算无,决算支出1万元。")["budget_three_public_reception"] == [0]
+    assert "income_carryover" not in _v("“三公”经费支出1万元,其中:上年结转无,本年安排1万元。")
+    values = _v("2021年无政府性基金预算,2022年政府性基金预算拨款收入10万元。", 2022, "budget")
+    assert values == {"income_fund": [10]}
+    values = _v("“三公”经费支出41万元,较年初预算减少4万元,较调整预算减少2万元。")
+    assert values["vs_budget_three_public_total"] == [-4]
+    opening = (
+        "2023年部门预算公开说明\n现将某某县教育局2023年部门预算公开如下:\n一、收入预算100万元。\n"
+        "二、部门预算单位构成\n某某县第一中学\n"
+    )
+    assert parse_text(opening, "o.txt").doc.meta.unit == "某某县教育局"
+    inside = (
+        "昆明市财政局2018年“三公”经费支出决算情况说明\n"
+        "下属昆明市财政国库支付局2018年度“三公”经费支出为1万元。\n"
+    )
+    assert parse_text(inside, "i.txt").doc.meta.unit == "昆明市财政局"
+    unit_under_header = (
+        "某局2023年度“三公”经费决算表\n项目 | 预算数 | 决算数 |\n单位：万元 |\n合计 | 10 | 8 |\n"
+        "公务接待费 | 3 | 2 |\n公务用车购置及运行维护费 | 7 | 6 |\n"
+    )
+    facts = parse_text(unit_under_header, "u.txt").facts
+    assert float(facts.get("three_public_total").value) == 8
+
+
+def test_review_of_stop_16_reasons_stop_at_the_next_total_and_follow_their_direction() -> None:
+    def reasons(text: str) -> dict[str, list[str]]:
+        parsed = parse_text(text, "r.txt")
+        return {
+            k: [parsed.doc.text[a:b] for a, b in v]
+            for k, v in cue_reasons(parsed.doc, parsed.facts).items()
+        }
+
+    assert (
+        reasons(
+            "某局2023年度“三公”经费决算说明\n公务接待费2万元,比上年减少1万元,比年初预算增加1万元,"
+            "主要是追加了接待任务。\n"
+        )
+        == {}
+    )
+    listed = reasons(
+        "某局2023年度部门决算\n收入总计100万元,比上年减少5万元,主要是一般公共预算拨款减少3万元,"
+        "事业收入减少2万元;支出总计100万元,比上年减少5万元,主要是项目支出减少。\n"
+    )
+    assert listed["change_income_total"] == ["一般公共预算拨款减少3万元,事业收入减少2万元"]
