@@ -184,7 +184,7 @@ EACH_RE = re.compile(r"\s*(?:各(?=是|为|自|增|减|下降|比|较|与)|均(?
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
 ABSENT_RE = re.compile(r"(?<![有])(?:没有使用|未使用|无|没有|未安排|未发生)")
 ABSENT_TAIL_RE = re.compile(
-    r"(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
+    r"(?:(?<=费)用)?(?:预算|决算|支出|收入|安排|资金|经费|拨款|事项)*(?=[，,。；;、)）\n]|$)"
 )
 # "未使用政府性基金预算拨款安排的支出": spending from a source
 SPENT_FROM_RE = re.compile(r"(?:预算)?安排的?(?:支出|经费)")
@@ -194,6 +194,11 @@ ABSENT_BUDGET_RE = re.compile(
     r"(?P<name>政府性基金|国有资本经营)预算(?:收支|收入和支出|收入及支出)?(?=[，,。；;)）\n]|$)"
 )
 ABSENT_BOTH_RE = re.compile(r"(?:和|及|与)支出(?:预算|决算)?(?=[，,。；;、)）\n]|$)")
+# "无“三公”经费的预算与支出": neither a budget nor spending (a final account's two bases)
+ABSENT_BASES_RE = re.compile(
+    r"(?:(?<=费)用)?的?(?:年初)?预算(?:数)?(?:和|及|与)(?:决算|实际)?(?:支出|决算)(?:数)?"
+    r"(?=[，,。；;、)）\n]|$)"
+)
 HEADING_FILLER_RE = re.compile(
     r"(?:[\s、.．:：()（）“”\"]|[一二三四五六七八九十\d]|(?:19|20)\d{2}年度?|部门|单位|本级|"
     r"情况|说明|总体|安排|预算|决算|的)*"
@@ -227,7 +232,8 @@ COMPARISON_RE = re.compile(
 ZERO_CHANGE_RE = re.compile(r"持平|无增减|无变化|未发生变化|没有变化|保持不变|基本持平|一致|相同")
 # "比上年增加(减少)0万元": a template's unfilled direction; a sign is only certain for 0
 AMBIGUOUS_DIRECTION_RE = re.compile(
-    r"(?:(?:增加|增长|上升)[(（/](?:减少|下降)|(?:减少|下降)[(（/](?:增加|增长|上升))[)）]?(?:了|为)?$"
+    r"(?:(?:增加|增长|上升|增)[(（/](?:减少|下降|减)|(?:减少|下降|减)[(（/](?:增加|增长|上升|增))"
+    r"[)）]?(?:了|为)?$"
 )
 BUDGET_BASIS_RE = re.compile(r"年初预算|全年预算|调整预算|预算数|预算安排|预算为|预算")
 ACTUAL_BASIS_RE = re.compile(r"决算|实际支出|实际|执行数|支出决算")
@@ -1010,6 +1016,9 @@ class _Reader:
             both = ABSENT_BOTH_RE.match(after, term.end) if tail is None else None
             if both is not None and all(k.startswith("income_") for k in term.keys):
                 tail = both  # "无政府性基金预算财政拨款收入和支出": neither
+            bases = ABSENT_BASES_RE.match(after, term.end) if tail is None else None
+            if bases is not None:
+                tail = bases
             if tail is None or FIGURE_RE.match(after, tail.end()):
                 continue
             lead = text[start : match.start()]
@@ -1031,9 +1040,13 @@ class _Reader:
             prefix = self.level_prefix(after[term.end : tail.end()], year, keys)
             if prefix is None:
                 continue
+            prefixes = [prefix]
+            if tail is bases:
+                prefixes = ["", "budget_"] if self.final else [""]
             span = self.raw(match.start(), match.end() + tail.end())
             for key in keys:
-                self.add(prefix + key, Decimal(0), Decimal(0), span, span)
+                for level in prefixes:
+                    self.add(level + key, Decimal(0), Decimal(0), span, span)
 
     def bare_side_subject(self, word: str, subject: _Subject | None) -> _Subject | None:
         """What a bare 收入/支出 names when a fact is already in play: that fact (the

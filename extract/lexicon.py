@@ -359,9 +359,14 @@ def find_terms(text: str) -> list[Term]:
         if merged and term.start < merged[-1].end:
             continue  # inside the suffix the previous term absorbed
         if term.keys not in _GENERIC_SUFFIX_KEYS:
-            suffix = _GENERIC_SUFFIX_RE.match(text, term.end)
-            if suffix is not None and suffix.end() > term.end:
-                term = Term(term.keys, term.start, suffix.end(), term.end)
+            # "公务用车购置及运行维护费用支出": 费用 is the same name as 费
+            fee = _FEE_SUFFIX_RE.match(text, term.end)
+            name_end = fee.end() if fee is not None else term.end
+            suffix = _GENERIC_SUFFIX_RE.match(text, name_end)
+            if suffix is not None and suffix.end() > name_end:
+                term = Term(term.keys, term.start, suffix.end(), name_end)
+            elif name_end > term.end:
+                term = Term(term.keys, term.start, name_end)
         merged.append(term)
     return merged
 
@@ -378,6 +383,7 @@ _GENERIC_SUFFIX_RE = re.compile(
     r"(?:一般公共预算)?(?:财政拨款)?(?:预算|决算)?(?:收入|支出)(?:预算|决算)?(?:数|总额|合计|总计)?"
     r"(?![\u4e00-\u9fff]{0,2}(?:支出|收入))"  # not "支出功能支出": another name follows
 )
+_FEE_SUFFIX_RE = re.compile(r"(?<=费)用(?![于途])")
 _BARE_TOTAL_RE = re.compile(r"(?:收入|支出)(?:预算|决算)(?:数)?")
 
 

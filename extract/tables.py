@@ -41,6 +41,7 @@ CODE_HEADER_RE = re.compile(r"编码|编号|代码|栏次|行次|序号|^类$|^�
 # 行次 / 栏次 / 序号 number the rows of any table; only 科目编码 / 类款项 make it a classification
 ROW_NUMBER_HEADER_RE = re.compile(r"^(?:行次|栏次|序号)$")
 PERCENT_HEADER_RE = re.compile(r"%|％|占比|比例|比重|增长率|增减率|完成率|幅度")
+SHARE_HEADER_RE = re.compile(r"占比|比例|比重|完成率|占")
 CHANGE_HEADER_RE = re.compile(r"增减|增加|减少|变动|比上年|较上年|同比")
 PREVIOUS_HEADER_RE = re.compile(r"上年|去年|上一年")
 BUDGET_HEADER_RE = re.compile(r"预算数|年初预算|调整预算|全年预算|预算$")
@@ -344,6 +345,13 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
             if (keys := match_table_label(c.header.split("/")[-1])) is not None
         }
         half_labels = [f[1] for row in table.body if (f := label_of(row, half)) is not None]
+        rates = [
+            c
+            for c in half
+            if c.kind == "percent"
+            and CHANGE_HEADER_RE.search(c.header)
+            and not SHARE_HEADER_RE.search(c.header)
+        ]
         for number, row in enumerate(table.body):
             found = label_of(row, half)
             if found is None:
@@ -400,3 +408,42 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
                             column=column.index,
                         )
                     )
+            if keys and not classified:
+                _read_row_rates(table, row, number, label_column, rates, keys, facts)
+
+
+def _read_row_rates(
+    table: Table,
+    row: Row,
+    number: int,
+    label_column: int,
+    rates: list[Column],
+    keys: tuple[str, ...],
+    facts: Facts,
+) -> None:
+    """A row's change rate from its 增减幅度 / 增长率 column ("22%", "-13.8"): a percentage,
+    never scaled by the table's unit; the first such column after the label is the row's."""
+    for column in rates:
+        if column.index <= label_column or column.index >= len(row.cells):
+            continue
+        cell = row.cells[column.index]
+        parsed = cell_number(re.sub(r"\s*[%％]\s*$", "", cell.text))
+        if parsed is None:
+            continue
+        for key in keys:
+            facts.add(
+                Statement(
+                    key="change_pct_" + key,
+                    value=parsed[0],
+                    half_unit=parsed[1],
+                    span=(row.cells[label_column].span[0], cell.span[1]),
+                    figure_span=cell.span,
+                    source="table",
+                    sentence=-table.index,
+                    unit="%",
+                    table=table.index,
+                    row=number,
+                    column=column.index,
+                )
+            )
+        return

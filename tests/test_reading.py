@@ -868,3 +868,29 @@ def test_both_are_and_income_and_spending_listed_short() -> None:
         "final_account",
     )
     assert values["change_income_total"] == values["change_expenditure_total"] == Decimal("-956.31")
+
+
+def test_rate_columns_fee_names_bases_stated_as_none_and_unfilled_directions() -> None:
+    # a table's 增减幅度 column is the row's change rate, a percentage not scaled by 万元
+    values = {
+        k: float(v[0].value)
+        for k, v in parse_text(CAPTION_ROW_TABLE, "t.txt").facts.statements.items()
+    }
+    assert values["change_pct_three_public_total"] == 22
+    assert values["change_pct_three_public_reception"] == 133
+    # 费用 names the same fact as 费, and 无…变化 after it is its change
+    values = _values(
+        "本部门本年度无公务用车购置及运行维护费用支出，较上年无变化。", 2018, "final_account"
+    )
+    assert values["three_public_vehicle"] == 0 and values["change_three_public_vehicle"] == 0
+    assert "operating_expenses" not in _values("机关运行经费用于办公费等。", 2018)
+    # neither a budget nor spending: both bases of a final account, one of a budget
+    values = _values("2019年度，我单位无“三公”经费的预算与支出。", 2019, "final_account")
+    assert values["three_public_total"] == values["budget_three_public_total"] == 0
+    assert "budget_three_public_total" not in _values("我单位无“三公”经费的预算与支出。", 2019)
+    # 增(减): a template's unfilled direction, certain only for 0
+    values = _values("安排因公出国(境)费0元，比上年预算增(减)0元。", 2019)
+    assert values["change_three_public_abroad"] == 0
+    assert "change_three_public_reception" not in _values(
+        "公务接待费5万元，比上年增(减)3万元。", 2019
+    )
