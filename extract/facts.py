@@ -118,7 +118,9 @@ class Facts:
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 FIGURE_RE = re.compile(
     rf"(?P<sign>[-−])?(?P<num>{_NUMBER})"
-    r"(?:(?P<unit>百万元|千万元|亿元|万元|千元|元)|(?P<wan>万)(?=[。，,；;、)）\n]|$)|(?P<pct>%|％))"
+    r"(?:(?P<unit>百万元|千万元|亿元|万元|千元|元)|(?P<wan>万)(?=[。，,；;、)）\n]|$)|(?P<pct>%|％)"
+    # "政府性基金拨款支出预算为0；": nought needs no unit
+    r"|(?:(?<=[为是]0)|(?<=[为是]0\.00))(?=[。，,；;)）\n]|$))"
 )
 SENTENCE_END = "。！？!?\n"
 CLAUSE_BREAK = "，,；;：:、"

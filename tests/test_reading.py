@@ -894,3 +894,26 @@ def test_rate_columns_fee_names_bases_stated_as_none_and_unfilled_directions() -
     assert "change_three_public_reception" not in _values(
         "公务接待费5万元，比上年增(减)3万元。", 2019
     )
+
+
+def test_a_parts_number_without_its_fen_what_happens_to_money_and_nought_without_unit() -> None:
+    def unit(text: str) -> str:
+        return parse_text(text, "u.txt").doc.meta.unit
+
+    assert unit("第三部广水市白泉卫生院2023年度部门决算情况说明\n本年支出5万元。\n") == (
+        "广水市白泉卫生院"
+    )
+    assert (
+        unit(
+            "2015年“三公”经费财政拨款预算情况说明\n(一)因公出国(境)费\n"
+            "年初由财政预算集中管理,实际发生时报区委、区政府审批后列入单位预算。\n"
+        )
+        == ""
+    )
+    assert unit("天津市西青区行政审批局2016年“三公”经费预算说明\n预算5万元。\n") == (
+        "天津市西青区行政审批局"
+    )
+    # nought needs no unit after 为; another bare number is no figure
+    values = _values("政府性基金拨款支出预算为0；国有资本经营预算拨款支出预算为0。", 2025)
+    assert values["expenditure_fund"] == values["expenditure_state_capital"] == 0
+    assert "three_public_reception" not in _values("公务接待费为5。", 2025)
