@@ -231,6 +231,8 @@ COMPARISON_RE = re.compile(
     r"(?:\([^)]{0,8}\))?(?:当年)?(?P<basis>年初预算|全年预算|调整预算|预算执行|预算|决算|执行)?"
     r"(?:数字|数|同期)?(?:相比|比较|对比)?|同比|对比"
 )
+# a comparison right before its figure: the figure is the level compared with
+COMPARED_LEVEL_RE = re.compile(rf"(?:{COMPARISON_RE.pattern})(?:的|为|是)?\s*$")
 ZERO_CHANGE_RE = re.compile(r"持平|无增减|无变化|未发生变化|没有变化|保持不变|基本持平|一致|相同")
 # "比上年增加(减少)0万元": a template's unfilled direction; a sign is only certain for 0
 AMBIGUOUS_DIRECTION_RE = re.compile(
@@ -775,6 +777,16 @@ class _Reader:
                 subject = None
                 continue
             prefix = self.level_prefix(segment, year, keys)
+            if prefix == "" and COMPARED_LEVEL_RE.search(segment):
+                # "收入预算3309.58万元,比2022年年初预算数3683.76万元减少…": the level compared
+                # with is the other year's, never this year's
+                compared = self.compared(segment)
+                if compared == "other":
+                    self.facts.unlabelled.append(figure)
+                    subject = None
+                    continue
+                if compared == "previous":
+                    prefix = "previous_"
             if (
                 prefix == ""
                 and sentence_prefix

@@ -49,7 +49,7 @@ _ALIAS_RE = re.compile(
 )
 _LEADING_JUNK_RE = re.compile(
     # "第三部广水市…": a part's number with its 分 left out is still a part's number
-    r"^(?:关于|第[一二三四五六七八九十\d]+部分?|[一二三四五六七八九十]{1,3}[、.．]|"
+    r"^(?:关于|标\s*题|第[一二三四五六七八九十\d]+部分?|[一二三四五六七八九十]{1,3}[、.．]|"
     r"[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、.．]?|[\s、，,:：|]|"
     r"纳入|设立|成立|根据|按照|另外|同时|此外|其中|包括|现将|经比较)+"
 )
@@ -65,7 +65,8 @@ _NOT_A_UNIT_RE = re.compile(
 )
 # the usual place at the head of a name: a two-character city or county (梧州市, 寿县 aside)
 _CITY_RE = re.compile(r"(?:中国|中共)|[\u4e00-\u9fff]{2}(?:省|自治区|市|县|盟|旗)")
-_NOT_A_NAME_RE = re.compile(r"以及|、|各|同行|其他|乡镇")  # "本市各县(区)乡镇": a list, no name
+# "本市各县(区)乡镇": a list, no name; "与省交通厅及公路局汇报": a preposition, no place
+_NOT_A_NAME_RE = re.compile(r"以及|、|各|同行|其他|乡镇|^[与及]")
 _PREVIOUS_BEFORE_RE = re.compile(r"(?:较|比|与|至|到|截至|截止|上年|去年)\s*$")
 _HEADING_UNIT_RE = re.compile(
     rf"^(?:[一二三四五六七八九十]{{1,3}}[、.．]|第[一二三四五六七八九十]+部分)?\s*(?P<unit>{UNIT_RE.pattern})"

@@ -191,3 +191,29 @@ def test_review_of_stop_16_reasons_stop_at_the_next_total_and_follow_their_direc
         "事业收入减少2万元;支出总计100万元,比上年减少5万元,主要是项目支出减少。\n"
     )
     assert listed["change_income_total"] == ["一般公共预算拨款减少3万元,事业收入减少2万元"]
+
+
+def test_found_on_holdout6_after_its_first_measurement() -> None:
+    # the level a comparison names is the other year's, never this year's (a false alarm)
+    text = BUDGET.replace("2024", "2023") + (
+        "2023年度收入预算3309.58万元,比2022年年初预算数3683.76万元减少374.18万元,下降10.16%。\n"
+    )
+    parsed = parse_text(text, "p.txt")
+    assert [float(s.value) for s in parsed.facts.statements["income_total"]] == [3309.58]
+    assert float(parsed.facts.get("previous_income_total").value) == 3683.76
+    assert not _failed(text)
+    older = facts_in_snippet("收入预算3309.58万元,比2021年预算数3683.76万元减少374.18万元。", 2023)
+    assert [float(s.value) for s in older.statements["income_total"]] == [3309.58]
+    # a page's 标题 field and a preposition are no part of a unit's name
+    title = (
+        "标      题 中共西藏自治区委员会政法委员会铁路护路联防办公室2025年度部门(单位)预算\n"
+        "预算5万元。\n"
+    )
+    assert parse_text(title, "t.txt").doc.meta.unit == (
+        "中共西藏自治区委员会政法委员会铁路护路联防办公室"
+    )
+    mention = (
+        "2015年度“三公”经费决算说明\n"
+        "公务用车运行维护费28.91万元,与省交通厅及公路局汇报洽谈业务增多。\n"
+    )
+    assert parse_text(mention, "m.txt").doc.meta.unit == ""
