@@ -151,6 +151,15 @@ def _period(kinds: list[str], start: int) -> int | None:
     return None
 
 
+def _after_basis_header(cells: list[Cell], kinds: list[str], index: int) -> bool:
+    """A named item right under a header that names bases (预算数 | 决算数 …): the first
+    row of a table whose rows are not numbered ("因公出国(境)费" under the header)."""
+    if match_table_label(cells[index].text) is None:
+        return False
+    header = [cells[i].text for i in _header_cells(cells, kinds, index)]
+    return any(_BASIS_CELL_RE.match(re.sub(r"\s+", "", w)) for w in header)
+
+
 def _header_cells(cells: list[Cell], kinds: list[str], start: int) -> list[int]:
     """Indexes of the header cells right before the body: back over a 栏次 1 2 3 row, then
     short words up to the table's caption, unit line or compiler."""
@@ -213,6 +222,9 @@ def _columns(profile: list[str], header: list[str]) -> list[str] | None:
         last = header[len(header) - width :]
         if all(_fits(kind, word) for kind, word in zip(profile, last, strict=False)):
             return last + [""] * (len(profile) - width)
+    nested = _nested_columns(profile[:width], header)
+    if nested is not None:
+        return nested + [""] * (len(profile) - width)
     values = [
         w
         for w in header
@@ -231,6 +243,29 @@ def _columns(profile: list[str], header: list[str]) -> list[str] | None:
         else:
             out.append(word)
     return out
+
+
+def _nested_columns(profile: list[str], header: list[str]) -> list[str] | None:
+    """A header of groups over repeated sub-headers ("项目 | 预算数 | 决算数" over "合计 |
+    一般公共预算财政拨款 | 政府性基金预算财政拨款" twice): each figure column is group/sub,
+    only when the sub-headers repeat exactly once per group and the groups are bases."""
+    if not profile or profile[0] != "L" or any(k != "V" for k in profile[1:]):
+        return None
+    figures = len(profile) - 1
+    for count in (2, 3, 4):
+        if figures % count or len(header) < count + figures:
+            continue
+        size = figures // count
+        subs = header[len(header) - figures :]
+        groups = header[len(header) - figures - count : len(header) - figures]
+        if (
+            size >= 2
+            and subs == subs[:size] * count
+            and len(set(groups)) == count
+            and all(_BASIS_CELL_RE.match(g) for g in groups)
+        ):
+            return ["项目"] + [f"{g}/{sub}" for g in groups for sub in subs[:size]]
+    return None
 
 
 def _fits(kind: str, word: str) -> bool:
@@ -288,7 +323,11 @@ def find_flat_tables(text: str) -> list[FlatTable]:
     while index < len(cells):
         if not (
             kinds[index] == "L"
-            and (_FIRST_ITEM_RE.match(cells[index].text) or _TOTAL_RE.match(cells[index].text))
+            and (
+                _FIRST_ITEM_RE.match(cells[index].text)
+                or _TOTAL_RE.match(cells[index].text)
+                or _after_basis_header(cells, kinds, index)
+            )
         ):
             index += 1
             continue

@@ -292,3 +292,35 @@ def test_a_label_free_row_is_read_by_its_expanded_group_headers() -> None:
     # one figure missing: the leaves cannot be filled, nothing is read
     short = LABEL_FREE_THREE_PUBLIC.replace("\n\n41.61", "")
     assert find_label_free_rows(short) == []
+
+
+def _cell_lines(*cells: str) -> str:
+    return "".join(f"{c} |\n" for c in cells)
+
+
+# groups (预算数 | 决算数) over sub-headers repeated under each; rows not numbered
+NESTED_HEADER = (
+    "某中学2020年度财政拨款“三公”经费支出决算情况说明\n"
+    "一、2020年度财政拨款“三公”经费支出决算表\n"
+    + _cell_lines("金额单位:万元", "项目", "预算数", "决算数")
+    + _cell_lines("合计", "一般公共预算财政拨款", "政府性基金预算财政拨款") * 2
+    + _cell_lines("因公出国(境)费", *["0.00"] * 6)
+    + _cell_lines("公务接待费", "8.50", "8.50", "0.00", "4.50", "4.50", "0.00")
+    + _cell_lines("公务用车购置及运行维护费", *["0.00"] * 6)
+    + _cell_lines("总计", "8.50", "8.50", "0.00", "4.50", "4.50", "0.00")
+    + "二、情况说明\n"
+)
+
+
+def test_groups_over_repeated_sub_headers_and_unnumbered_rows() -> None:
+    (table,) = find_flat_tables(NESTED_HEADER)
+    assert table.columns[:3] == ["项目", "预算数/合计", "预算数/一般公共预算财政拨款"]
+    assert table.columns[4] == "决算数/合计"
+    assert len(table.rows) == 4
+    values = _values(NESTED_HEADER)
+    assert values["budget_three_public_reception"] == 8.5
+    assert values["three_public_reception"] == 4.5
+    assert values["three_public_total"] == 4.5 and values["budget_three_public_total"] == 8.5
+    # sub-headers that do not repeat once per group say nothing certain: not rebuilt
+    uneven = NESTED_HEADER.replace("政府性基金预算财政拨款 |\n", "", 1)
+    assert "budget_three_public_reception" not in _values(uneven)
