@@ -440,6 +440,51 @@ def find_label_free_rows(text: str) -> list[FlatTable]:
         if table is not None:
             tables.append(table)
             index = figures
+    return tables + _basis_free_rows(stream, kinds, [t.line_span for t in tables])
+
+
+def _basis_free_rows(
+    stream: list[tuple[Cell, bool]], kinds: list[str], taken: list[Span]
+) -> list[FlatTable]:
+    """The same row with no 预算数 | 决算数 between the header and the figures (“三公”经费合计
+    | 因公出国（境）费 | 公务用车购置及运行费 (小计 | 购置费 | 运行费) | 公务接待费 over
+    "79 | 0 | 75 | 50 | 25 | 4"): its basis is the caption's (…预算表 / …决算表), and a caption
+    that names neither leaves the row unread."""
+    cells = [c for c, _ in stream]
+    tables: list[FlatTable] = []
+    index = 0
+    while index < len(cells):
+        if kinds[index] not in ("V", "I") or index == 0 or kinds[index - 1] not in ("L", "E"):
+            index += 1
+            continue
+        first = index
+        while index < len(cells) and kinds[index] in ("V", "I") and not stream[index][1]:
+            index += 1
+        count = index - first
+        index = max(index, first + 1)
+        if count < 4 or any(a <= cells[first].span[0] < b for a, b in taken):
+            continue
+        labels = _group_labels(cells, kinds, first)
+        groups = _expanded(labels) if labels is not None else None
+        if groups is None or len(groups) != count:
+            continue
+        header = _labels_before(cells, kinds, first - 1, lambda text: bool(_META_RE.search(text)))
+        header_start = header[0] if header else first
+        title_span = _caption(cells, header_start)
+        caption = re.sub(r"\s+", "", "".join(c.text for c in cells if c.span == title_span))
+        basis = "决算数" if "决算" in caption else "预算数" if "预算" in caption else None
+        if basis is None:
+            continue
+        row_cells = cells[first:index]
+        row = Row(cells=list(row_cells), span=(row_cells[0].span[0], row_cells[-1].span[1]))
+        tables.append(
+            FlatTable(
+                rows=[row],
+                columns=[f"{group}/{basis}" for group in groups],
+                title_span=title_span,
+                line_span=(cells[header_start].span[0], row.span[1]),
+            )
+        )
     return tables
 
 

@@ -324,3 +324,29 @@ def test_groups_over_repeated_sub_headers_and_unnumbered_rows() -> None:
     # sub-headers that do not repeat once per group say nothing certain: not rebuilt
     uneven = NESTED_HEADER.replace("政府性基金预算财政拨款 |\n", "", 1)
     assert "budget_three_public_reception" not in _values(uneven)
+
+
+# the national “三公” table with no 预算数 | 决算数 row: its basis is the caption's
+BASIS_FREE = (
+    "某县司法局2022年“三公”经费预算情况\n一、2022年一般公共预算“三公”经费支出预算表\n单位:万元\n"
+    + _cell_lines("“三公”经费合计", "因公出国(境)费", "公务用车购置及运行费", "公务 接待费")
+    + "||\n"
+    + _cell_lines("小计", "公务用车购置费", "公务用车运行费")
+    + "|||\n"
+    + "".join(f"{v} |\n" for v in ("79", "0", "75", "50", "25", "4"))
+    + "二、说明\n某县司法局2022年“三公”经费支出预算为79万元。其中：公务用车运行费50万元，"
+    "公务用车购置费25万元。\n"
+)
+
+
+def test_a_label_free_row_without_bases_takes_the_captions_and_text_is_checked_against_it() -> None:
+    parsed = parse_text(BASIS_FREE, "b.txt")
+    (table,) = parsed.doc.tables
+    assert table.columns[3] == "公务用车购置及运行费/公务用车购置费/预算数"
+    values = {k: [float(s.value) for s in v] for k, v in parsed.facts.statements.items()}
+    assert values["three_public_vehicle_purchase"] == [25.0, 50.0]  # text, then table
+    failed = {c.id for c in parsed.checks if c.status == "fail"}
+    assert "consistent:three_public_vehicle_purchase" in failed
+    # a caption naming neither 预算 nor 决算 leaves the row unread
+    unnamed = BASIS_FREE.replace("一、2022年一般公共预算“三公”经费支出预算表", "一、“三公”经费表")
+    assert not parse_text(unnamed, "u.txt").doc.tables
