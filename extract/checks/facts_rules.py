@@ -30,6 +30,9 @@ class SumRule:
     total: str
     parts: tuple[str, ...]
     kinds: tuple[str, ...] = ("budget", "final_account")
+    # kinds whose total has parts with no key (a final account's 上级补助收入, 附属单位上缴收入,
+    # 用事业基金弥补收支差额): there only stated parts that already exceed the total fail
+    exceed_only: tuple[str, ...] = ()
 
 
 def _sum_rules() -> list[SumRule]:
@@ -56,7 +59,7 @@ def _sum_rules() -> list[SumRule]:
                 "income_other",
                 "income_carryover",
             ),
-            ("budget",),
+            exceed_only=("final_account",),
         ),
         SumRule("expenditure_total", ("expenditure_basic", "expenditure_project"), ("budget",)),
         SumRule(
@@ -82,6 +85,7 @@ def _sum_rules() -> list[SumRule]:
 
 SUM_RULES = _sum_rules()
 ENUMERATION_RE = re.compile(r"其中|包括|分别为|分别是|具体为")
+ITEM_LINE_RE = re.compile(r"\s*(?:\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）])")
 PREFIXES = ("", "budget_", "previous_", "change_")
 
 
@@ -127,6 +131,25 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
     result.expected, result.actual = total.value, actual
     status = grade(total.value, actual, _tolerance(total, *stated.values()))
     missing = [k for k in part_keys if parts[k] is None]
+    if doc.meta.kind in rule.exceed_only:
+        if prefix == "change_":
+            return None  # changes may be negative: an excess proves nothing
+        exceeded = actual > total.value + _tolerance(total, *stated.values()) and _listed_with(
+            doc, total, list(stated.values())
+        )
+        if status == "fail" and not exceeded:
+            result.message = (
+                f"{display_name(total_key)}还含未设键的收入（上级补助收入、附属单位上缴收入等），"
+                "已列分项少于总计时无法核对"
+            )
+            return result
+        if exceeded:
+            result.status = status
+            result.message = (
+                f"{display_name(total_key)}为{fmt(total.value)}万元，但已列出的分项相加已达"
+                f"{fmt(actual)}万元（多{fmt(actual - total.value)}万元）"
+            )
+            return result
     if missing and status == "fail":
         # "收入预算689.35万元，其中：一般公共预算拨款收入…": a sentence that lists the parts of
         # its total says what the total is made of; parts it leaves out (and the document
@@ -211,8 +234,16 @@ def _listed_with(doc: Document, total: Statement, parts: list[Statement]) -> boo
         return False
     end = max(p.span[1] for p in parts)
     between = doc.text[total.figure_span[1] : end]
-    if any(p.span[0] < total.figure_span[1] for p in parts) or "\n" in between:
+    if any(p.span[0] < total.figure_span[1] for p in parts):
         return False
+    if "\n" in between:
+        # "收入总计为10070.54万元,其中:" then one numbered line per item, nothing else between
+        head, *lines = between.split("\n")
+        return bool(
+            re.search(r"其中[:：]\s*$", head)
+            and lines
+            and all(ITEM_LINE_RE.match(line) for line in lines)
+        )
     return all(p.sentence == total.sentence for p in parts) or "其中" in between
 
 
