@@ -101,7 +101,10 @@ def test_a_sum_check_cites_the_statements_listed_together() -> None:
 
 
 def test_a_final_accounts_income_fails_only_when_its_listed_items_exceed_it() -> None:
-    head = "某妇幼保健院2017年度部门决算公开说明\n（一）收入决算情况。2017年度,收入总计为{total}万元,其中:\n"
+    head = (
+        "某妇幼保健院2017年度部门决算公开说明\n"
+        "（一）收入决算情况。2017年度,收入总计为{total}万元,其中:\n"
+    )
     items = (
         "1.财政拨款收入1813.24万元。\n2.上级补助收入0万元。\n3.事业收入8257.3万元。\n"
         "4.其他收入0万元。\n5.上年结转和结余27.93万元。\n（二）支出决算情况\n"
