@@ -917,3 +917,19 @@ def test_a_parts_number_without_its_fen_what_happens_to_money_and_nought_without
     values = _values("政府性基金拨款支出预算为0；国有资本经营预算拨款支出预算为0。", 2025)
     assert values["expenditure_fund"] == values["expenditure_state_capital"] == 0
     assert "three_public_reception" not in _values("公务接待费为5。", 2025)
+
+
+def test_a_broadcasting_station_and_a_duties_paragraph_name_the_unit() -> None:
+    def unit(text: str) -> str:
+        return parse_text(text, "u.txt").doc.meta.unit
+
+    assert unit("宣城市广播电视台2021年“三公”经费预算\n“三公”经费支出预算为28.50万元。\n") == (
+        "宣城市广播电视台"
+    )
+    duties = (
+        "第一部分 概况\n一、部门主要职责\n"
+        "平陆县植树绿化服务中心贯彻落实全民义务植树的组织、动员。\n"
+        "二、收入决算情况\n本年收入合计30.92万元。\n"
+    )
+    assert unit(duties) == "平陆县植树绿化服务中心"
+    assert unit("2023年度部门决算\n请按时上台账。本年收入合计30.92万元。\n") == ""
