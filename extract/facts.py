@@ -777,7 +777,18 @@ class _Reader:
                 subject = None
                 continue
             prefix = self.level_prefix(segment, year, keys)
-            if prefix == "" and COMPARED_LEVEL_RE.search(segment):
+            opening = COMPARISON_RE.match(segment)
+            if prefix == "" and (
+                COMPARED_LEVEL_RE.search(segment)
+                # "较2014年度部门决算公开“三公”经费合计16.08万元增加…": the clause opens with
+                # the other year, then names the level compared with
+                or (
+                    term is not None
+                    and opening is not None
+                    and opening["what"] is not None
+                    and opening.end() <= term.start
+                )
+            ):
                 # "收入预算3309.58万元,比2022年年初预算数3683.76万元减少…": the level compared
                 # with is the other year's, never this year's
                 compared = self.compared(segment)

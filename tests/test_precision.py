@@ -217,3 +217,20 @@ def test_found_on_holdout6_after_its_first_measurement() -> None:
         "公务用车运行维护费28.91万元,与省交通厅及公路局汇报洽谈业务增多。\n"
     )
     assert parse_text(mention, "m.txt").doc.meta.unit == ""
+
+
+def test_a_clause_opening_with_the_other_year_names_last_years_level() -> None:
+    text = (
+        "某局2015年度部门决算公开说明\n"
+        "2015年“三公”经费合计31.23万元,其中:公务接待费1.58万元,车辆运行费28.91万元,"
+        "因公出国(境)费0万元。较2014年度部门决算公开“三公”经费合计16.08万元增加15.15万元。\n"
+    )
+    parsed = parse_text(text, "g.txt")
+    statements = parsed.facts.statements
+    assert [float(s.value) for s in statements["three_public_total"]] == [31.23]
+    assert float(parsed.facts.get("previous_three_public_total").value) == 16.08
+    assert float(parsed.facts.get("three_public_vehicle_operation").value) == 28.91
+    checks = {c.id: c for c in parsed.checks}
+    assert "consistent:three_public_total" not in checks
+    assert checks["change:three_public_total"].status == "pass"
+    assert checks["sum:three_public_total"].status == "fail"  # 1.58 + 28.91 + 0 ≠ 31.23
