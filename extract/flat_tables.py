@@ -27,6 +27,7 @@ from budgetlens.extract.reading import fold
 # a cell that is a bare figure ("2,277,100.00"), and a row's numbering marker ("一、", "（二）",
 # "3.", "其中"): structure's typed text tables read rows with the same two patterns
 FIGURE_CELL_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_WAN_CELL_RE = re.compile(r"^(?P<figure>[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*万元$")
 _SMALL_INTEGER_RE = re.compile(r"^\d{1,3}$")
 _DASH_RE = re.compile(r"^[-—–－/／…]+$")
 _FIRST_ITEM_RE = re.compile(r"^(?:一[、.．]|[（(]一[）)]|1[、.．](?!\d))")
@@ -47,7 +48,7 @@ MIN_ROWS = 3
 
 @dataclass(slots=True)
 class FlatTable:
-    rows: list[Row]
+    rows: list[Row]  # a cell printed with 万元 holds the figure alone (see wan_cells)
     columns: list[str]
     title_span: Span  # the caption line before the table ("收入支出决算总表"), or (0, 0)
     line_span: Span  # the lines the table's cells take, header included
@@ -86,6 +87,9 @@ def _cells(text: str) -> list[tuple[Cell, bool]]:
             previous_bar = False
             body = stripped.split("|")[0].strip() if bars_are_cells else stripped
             at = s + line.find(body) if body else s
+            suffixed_unit = _WAN_CELL_RE.match(body)
+            if suffixed_unit:  # "44万元": the figure (its unit is checked against the table's)
+                body = suffixed_unit["figure"]
             out.append((Cell(body, (at, at + len(body))), first))
             first = False
         region.clear()
@@ -579,3 +583,12 @@ def _first_label(cells: list[Cell], kinds: list[str], start: int, period: int) -
         if start + offset < len(cells) and kinds[start + offset] == "L":
             return cells[start + offset].text
     return ""
+
+
+def wan_cells(text: str, rows: list[Row]) -> bool:
+    """Some figure of these rows was printed with 万元 after it ("44万元")."""
+    return any(
+        c.text and text[c.span[1] : c.span[1] + 3].lstrip().startswith("万元")
+        for row in rows
+        for c in row.cells
+    )

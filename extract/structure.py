@@ -17,6 +17,7 @@ from budgetlens.extract.flat_tables import (
     find_label_free_rows,
     header_pattern,
     realigned,
+    wan_cells,
 )
 from budgetlens.extract.identity import find_metadata
 from budgetlens.extract.numbers import FULLWIDTH
@@ -286,6 +287,10 @@ def _flat_tables(doc: Document, already: int) -> list[Table]:
         window = doc.text[max(0, found.line_span[0] - 300) : found.line_span[0]]
         units = list(TABLE_UNIT_RE.finditer(window))
         table.unit = (units[-1]["unit"] or units[-1]["unit2"]) if units else table.unit
+        if wan_cells(doc.text, found.rows):
+            if table.unit not in (None, "万元"):
+                continue  # "44万元" cells under 单位：元: which is right is not certain
+            table.unit = "万元"
         tables.append(table)
     return tables
 

@@ -41,6 +41,7 @@ CODE_HEADER_RE = re.compile(r"编码|编号|代码|栏次|行次|序号|^类$|^�
 # 行次 / 栏次 / 序号 number the rows of any table; only 科目编码 / 类款项 make it a classification
 ROW_NUMBER_HEADER_RE = re.compile(r"^(?:行次|栏次|序号)$")
 PERCENT_HEADER_RE = re.compile(r"%|％|占比|比例|比重|增长率|增减率|完成率|幅度")
+SPENDING_TOTALS = (("expenditure_total",), ("expenditure_current_year",))
 SHARE_HEADER_RE = re.compile(r"占比|比例|比重|完成率|占")
 CHANGE_HEADER_RE = re.compile(r"增减|增加|减少|变动|比上年|较上年|同比")
 PREVIOUS_HEADER_RE = re.compile(r"上年|去年|上一年")
@@ -359,6 +360,8 @@ def read_table_facts(doc: Document, table: Table, facts: Facts) -> None:
             label_column, label = found
             is_total = bool(TOTAL_LABEL_RE.match(_compact(label)))
             keys = None if classified and not is_total else match_table_label(label)
+            if keys in SPENDING_TOTALS and "三公" in fold(table.title):
+                keys = ("three_public_total",)  # a “三公” table's 支出合计 is the “三公” total
             if keys is None and not classified:
                 keys = source_row_keys(label, half_side(half_labels))
             if keys is None and is_total:

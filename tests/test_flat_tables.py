@@ -350,3 +350,22 @@ def test_a_label_free_row_without_bases_takes_the_captions_and_text_is_checked_a
     # a caption naming neither 预算 nor 决算 leaves the row unread
     unnamed = BASIS_FREE.replace("一、2022年一般公共预算“三公”经费支出预算表", "一、“三公”经费表")
     assert not parse_text(unnamed, "u.txt").doc.tables
+
+
+def test_cells_printed_with_wan_and_a_three_public_tables_spending_total() -> None:
+    text = (
+        "某检察院2015年“三公”经费预算说明\n2015年“三公”经费预算财政拨款情况统计表\n|\n"
+        "单位:{unit}\n|\n项目\n|\n本年预算数\n|\n合计\n|\n44万元\n|\n2、公务接待费\n|\n10万元\n|\n"
+        "3、公务用车费\n|\n34万元\n|\n注:无\n"
+    )
+    values = _values(text.format(unit="万元"))
+    assert values["three_public_total"] == 44 and values["three_public_reception"] == 10
+    # 万元 in the cells under 单位：元: which is right is not certain, so the table is not read
+    assert "three_public_total" not in _values(text.format(unit="元"))
+    # a “三公” table's 支出合计 is the “三公” total, not the unit's spending
+    table = (
+        "台创园2017年“三公”经费预算情况表\n单位:元\n项目 | 2017年预算数\n一、支出合计 | 250000\n"
+        "1、公务接待费 | 150000\n2、公务用车费 | 100000\n"
+    )
+    values = _values(table)
+    assert values["three_public_total"] == 25 and "expenditure_current_year" not in values
