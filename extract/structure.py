@@ -603,6 +603,10 @@ def _sibling_depth(stack: list[tuple[str, int, int]], style: str, number: int) -
     for depth in range(len(stack) - 1, -1, -1):
         if stack[depth][0] == style and stack[depth][1] == number - 1:
             return depth
+    if style == "part" and number > 1:
+        # "第二部分" is never a list item: the top level, even when "第一部分" lay before the
+        # body (the title lines) and was not seen
+        return next((d for d, entry in enumerate(stack) if entry[0] == style), 0)
     if number == 1:
         if style == "part":
             return next((d for d, entry in enumerate(stack) if entry[0] == style), len(stack))

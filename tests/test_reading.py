@@ -933,3 +933,19 @@ def test_a_broadcasting_station_and_a_duties_paragraph_name_the_unit() -> None:
     )
     assert unit(duties) == "平陆县植树绿化服务中心"
     assert unit("2023年度部门决算\n请按时上台账。本年收入合计30.92万元。\n") == ""
+
+
+def test_a_second_part_is_a_heading_when_the_first_lay_in_the_title_lines() -> None:
+    text = (
+        "第一部分 概况\n一、部门主要职责\n某县植树绿化服务中心负责全县义务植树。\n"
+        "第二部分 2019年度部门决算报表\n一、2019年收入支出决算批复表\n"
+        "七、2019年政府性基金预算财政拨款收入支出决算表\n"
+        "第三部分 2019年度部门决算情况说明\n一、收入决算情况说明\n本年收入合计32.37万元。\n"
+        "二、支出决算情况说明\n本年支出合计30.92万元,其中:基本支出30.92万元,占比100%。\n"
+    )
+    parsed = parse_text(text, "s.txt")
+    at = parsed.doc.text.index("基本支出30.92")
+    assert parsed.doc.section_path(at) == "第三部分2019年度部门决算情况说明 > 二、支出决算情况说明"
+    # the list of tables (…财政拨款…决算表) is not the heading of the spending paragraph
+    assert "expenditure_basic" in parsed.facts.statements
+    assert "expenditure_basic_fiscal" not in parsed.facts.statements
