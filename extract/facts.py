@@ -110,7 +110,7 @@ class Facts:
         if not found:
             return None
         prose = [s for s in found if s.source == "text"]
-        return (prose or found)[0]
+        return min(prose, key=lambda s: s.span[0]) if prose else found[0]
 
 
 # --- figures ---------------------------------------------------------------------------

@@ -234,3 +234,13 @@ def test_a_clause_opening_with_the_other_year_names_last_years_level() -> None:
     assert "consistent:three_public_total" not in checks
     assert checks["change:three_public_total"].status == "pass"
     assert checks["sum:three_public_total"].status == "fail"  # 1.58 + 28.91 + 0 ≠ 31.23
+
+
+def test_a_facts_value_is_cited_where_the_prose_states_it_first() -> None:
+    # a reason that also says the item is not budgeted comes later: the figure is cited
+    text = (
+        "某台2021年“三公”经费预算\n公务用车购置费支出预算0.00万元,比2020年预算减少12.00万元,"
+        "下降原因主要是事业单位公车改革,未安排公务用车购置费。\n"
+    )
+    cited = parse_text(text, "x.txt").facts.get("three_public_vehicle_purchase")
+    assert text[cited.span[0] : cited.span[1]].startswith("公务用车购置费支出预算0.00万元")
