@@ -24,7 +24,7 @@ from budgetlens.extract.document import Document, Metadata, Span, is_prose_line
 from budgetlens.extract.reading import PINYIN_GLOSS_RE, Reading, fold
 
 _ORG_SUFFIX = (
-    r"(?:管理委员会|委员会|管委会|人民政府|街道办事处|办事处|人民法院|人民检察院|检察院|法院|"
+    r"(?:管理委员会|委员会|管委会|人民政府|街道办事处|办事处|街道(?![办路])|人民法院|人民检察院|检察院|法院|"
     r"联合会|协会|科协|中心|学校|中学|小学|大学|学院|医院|研究院|研究所|福利院|敬老院|图书馆|博物馆|幼儿园|"
     r"纪念馆|文化馆|集中区|开发区|工委|党委|市委|县委|区委|财政所|司法所|"
     r"[会局委院厅办部署处所站队校馆社厂场司团室庭镇乡](?![组分置有面点伍会议门长员法])"
@@ -134,6 +134,8 @@ class _Finder:
             start += lead.end()
         while end > start and self.text[end - 1] in " |的":
             end -= 1
+        if self.text.endswith("本级", start, end):
+            end -= 2  # "大冶市殷祖卫生院本级": the unit's own level, not part of its name
         name = self.text[start:end]
         if not _ANCHORED_UNIT_RE.match(name) or _NOT_A_UNIT_RE.search(name):
             return None

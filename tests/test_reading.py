@@ -949,3 +949,19 @@ def test_a_second_part_is_a_heading_when_the_first_lay_in_the_title_lines() -> N
     # the list of tables (…财政拨款…决算表) is not the heading of the spending paragraph
     assert "expenditure_basic" in parsed.facts.statements
     assert "expenditure_basic_fiscal" not in parsed.facts.statements
+
+
+def test_a_subdistrict_and_a_units_own_level_in_its_name() -> None:
+    def unit(text: str) -> str:
+        return parse_text(text, "u.txt").doc.meta.unit
+
+    subdistrict = (
+        "寻甸回族彝族自治县塘子街道2023年度“三公”经费决算情况说明\n"
+        "寻甸县塘子街道办事处2023年度一般公共预算财政拨款“三公”经费支出决算为4万元。\n"
+    )
+    assert unit(subdistrict) == "寻甸回族彝族自治县塘子街道"
+    assert unit("某某街道办事处2023年部门预算\n收入预算5万元。\n") == "某某街道办事处"
+    own_level = (
+        "殷祖卫生院\n大冶市殷祖卫生院本级\n大冶市殷祖卫生院本级2023部门预算总收入预计13万元。\n"
+    )
+    assert unit(own_level) == "大冶市殷祖卫生院"
