@@ -965,3 +965,5 @@ def test_a_subdistrict_and_a_units_own_level_in_its_name() -> None:
         "殷祖卫生院\n大冶市殷祖卫生院本级\n大冶市殷祖卫生院本级2023部门预算总收入预计13万元。\n"
     )
     assert unit(own_level) == "大冶市殷祖卫生院"
+    zone = "贵阳国家高新区2024年财政拨款 “三公”经费预算汇总\n“三公”经费共计2万元。\n高新区财政局\n"
+    assert unit(zone) == "贵阳国家高新区"
