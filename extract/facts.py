@@ -231,6 +231,10 @@ COMPARISON_RE = re.compile(
     r"(?:\([^)]{0,8}\))?(?:当年)?(?P<basis>年初预算|全年预算|调整预算|预算执行|预算|决算|执行)?"
     r"(?:数字|数|同期)?(?:相比|比较|对比)?|同比|对比"
 )
+# a sentence about the units below the department ("另外,…下属共有6个事业单位,")
+SUBORDINATES_RE = re.compile(
+    r"\s*(?:另外|此外|同时)[，,]?[^，,。；;]{0,30}下属(?:共有)?\s*\d+\s*个[^，,。；;]{0,8}单位[，,]"
+)
 # a comparison right before its figure: the figure is the level compared with
 COMPARED_LEVEL_RE = re.compile(rf"(?:{COMPARISON_RE.pattern})(?:的|为|是)?\s*$")
 ZERO_CHANGE_RE = re.compile(r"持平|无增减|无变化|未发生变化|没有变化|保持不变|基本持平|一致|相同")
@@ -429,6 +433,12 @@ class _Reader:
     def sentence(self, start: int, end: int, heading_scope: str | None) -> None:
         text = self.view.text
         self.sentence_span = (start, end)
+        if SUBORDINATES_RE.match(text, start):
+            # "另外,梧州市民政局下属共有6个事业单位,事业运行经费总预算…": the money of the
+            # units below the department, not the document's own facts
+            for match in FIGURE_RE.finditer(text, start, end):
+                self.facts.unlabelled.append(self.raw(match.start("num"), match.end()))
+            return
         inline = INLINE_HEADING_RE.match(text[start:end])
         if inline is not None:
             # "（三）公务接待费支出情况。": the name, less the words a heading adds

@@ -244,3 +244,17 @@ def test_a_facts_value_is_cited_where_the_prose_states_it_first() -> None:
     )
     cited = parse_text(text, "x.txt").facts.get("three_public_vehicle_purchase")
     assert text[cited.span[0] : cited.span[1]].startswith("公务用车购置费支出预算0.00万元")
+
+
+def test_the_money_of_units_below_the_department_is_not_its_own() -> None:
+    text = (
+        "梧州市民政局2025年部门预算\n部门支出预算5000万元。"
+        "另外,梧州市民政局下属共有 6 个事业单位,事业运行经费总预算安排37337407.64元,"
+        "其中:基本支出预算488180.64元,项目支出预算36849227元,同比增加27125219.46元。\n"
+    )
+    statements = parse_text(text, "w.txt").facts.statements
+    assert "expenditure_basic" not in statements and "expenditure_project" not in statements
+    assert [float(s.value) for s in statements["expenditure_total"]] == [5000.0]
+    # a department made of its units is still the department
+    whole = "某局2025年部门预算\n本部门包括机关本级和下属3个事业单位,收入预算800万元。\n"
+    assert "income_total" in parse_text(whole, "v.txt").facts.statements
