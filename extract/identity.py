@@ -359,9 +359,16 @@ def find_year_and_kind(doc: Document) -> tuple[int | None, Span | None, str | No
     lines = _lines(text, 6)
     for number, (start, end) in enumerate(lines):
         line = text[start:end]
-        if len(line.strip()) > 80:
-            continue
-        year = re.search(_YEAR, line)
+        if len(line.strip()) > 80 or "。" in line.rstrip().rstrip("。"):
+            continue  # a sentence, not a title ("(三)差旅费较2022年预算增长33.74%。主要…")
+        year = next(
+            (
+                y
+                for y in re.finditer(_YEAR, line)
+                if not _PREVIOUS_BEFORE_RE.search(line[max(0, y.start() - 4) : y.start()])
+            ),
+            None,
+        )
         if year is None:
             continue
         # a title may run over two or three short lines: "2017年度一般公共预算财政拨款 /

@@ -967,3 +967,19 @@ def test_a_subdistrict_and_a_units_own_level_in_its_name() -> None:
     assert unit(own_level) == "大冶市殷祖卫生院"
     zone = "贵阳国家高新区2024年财政拨款 “三公”经费预算汇总\n“三公”经费共计2万元。\n高新区财政局\n"
     assert unit(zone) == "贵阳国家高新区"
+
+
+def test_found_on_holdout7_after_its_first_measurement() -> None:
+    # a page cut to start mid-way: a sentence comparing with last year is no title
+    cut = (
+        "(三)差旅费较2022年预算增长33.74%。主要原因是优化预算结构。\n"
+        "九、政府性基金预算支出情况说明\n大英县金元镇人民政府2023年没有使用政府性基金预算拨款安排的支出。\n"
+        "2023年,大英县金元镇人民政府的机关运行经费财政拨款预算为46.8万元。\n"
+    )
+    parsed = parse_text(cut, "c.txt")
+    assert parsed.doc.meta.year == 2023
+    assert float(parsed.facts.get("operating_expenses").value) == 46.8
+    # 本年度 qualifies a bare total like a year does
+    values = _values("本年度支出预算305.34万元,比上年增长21.93万元。", 2017)
+    assert values["expenditure_total"] == Decimal("305.34")
+    assert values["change_expenditure_total"] == Decimal("21.93")
