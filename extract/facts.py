@@ -180,7 +180,6 @@ SIDE_WHOLES = frozenset(
     for side in ("income", "expenditure")
     for what in ("total", "current_year", "fiscal", "general_budget", "total_fiscal")
 )
-CARRYOVER_RE = re.compile(r"结转|结余")
 # "…各增加", "…均为": each fact named
 EACH_RE = re.compile(r"\s*(?:各(?=是|为|自|增|减|下降|比|较|与)|均(?=为|是))")
 # "无机关运行经费", "未安排因公出国（境）费预算": none of it, a figure of 0
@@ -623,14 +622,6 @@ class _Reader:
                         each, scope, sentence_scope or fallback_scope, heading_scope
                     )
                     keys = tuple(dict.fromkeys(keys + more))
-                if (
-                    term.keys == ("income_total",)
-                    and "income_total_fiscal" in keys
-                    and not CARRYOVER_RE.search(text, start, end)
-                ):
-                    # "财政拨款收入总计289.49万元，…其中：一般公共预算财政拨款收入…": a 总计 that
-                    # names no carry-over is the year's 财政拨款收入
-                    keys = tuple("income_fiscal" if k == "income_total_fiscal" else k for k in keys)
             elif (
                 term is None
                 and direction is not None

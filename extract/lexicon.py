@@ -63,7 +63,8 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("income_current_year", "expenditure_current_year"),
     ),
     (
-        r"一般公共预算(?:财政)?拨款收入|一般公共预算收入|一般公共预算资金|公共财政(?:预算)?(?:拨款)?收入",
+        r"一般公共预算(?:财政)?拨款收入|一般公共预算收入|一般公共预算资金|公共财政(?:预算)?(?:拨款)?收入"
+        r"|一般预算(?:财政)?拨款收入",  # its name before 2015
         ("income_general_budget",),
     ),
     (
@@ -86,7 +87,8 @@ TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # expenditure by source and purpose
     (r"财政拨款(?:预算)?支出(?!总计|总额)", ("expenditure_fiscal",)),
     (
-        r"一般公共预算(?:财政)?拨款支出|一般公共预算支出|公共财政(?:预算)?(?:拨款)?支出",
+        r"一般公共预算(?:财政)?拨款支出|一般公共预算支出|公共财政(?:预算)?(?:拨款)?支出"
+        r"|一般预算(?:财政)?拨款支出",
         ("expenditure_general_budget",),
     ),
     (r"政府性基金(?:预算)?(?:财政)?拨款支出|基金预算支出", ("expenditure_fund",)),
@@ -191,9 +193,8 @@ UNSCOPABLE = frozenset(
         "income_special_account",
     }
 )
-GENERAL_BUDGET_RE = re.compile(
-    r"一般公共预算|公共财政|一般财政拨款"
-)  # 公共财政预算: its name before 2015
+# 公共财政预算 and 一般预算: its names before 2015
+GENERAL_BUDGET_RE = re.compile(r"一般公共预算|公共财政|一般财政拨款|一般预算(?=财政拨款|拨款|$)")
 FISCAL_RE = re.compile(r"财政拨款")
 
 DISPLAY_NAMES: dict[str, str] = {

@@ -433,7 +433,7 @@ def test_each_with_one_figure_gives_it_to_every_fact_named() -> None:
     assert _values("基本支出、项目支出分别增加5万元。", 2022) == {}
 
 
-def test_a_fiscal_income_total_is_the_fiscal_total_only_when_it_counts_a_carry_over() -> None:
+def test_a_fiscal_income_total_is_the_fiscal_total_whether_or_not_it_names_a_carry_over() -> None:
     with_carry_over = _values(
         "2022年度财政拨款收入总计5939.19万元(含年初财政拨款结转和结余),支出总计5939.19万元。",
         2022,
@@ -441,9 +441,11 @@ def test_a_fiscal_income_total_is_the_fiscal_total_only_when_it_counts_a_carry_o
     )
     assert with_carry_over["income_total_fiscal"] == Decimal("5939.19")
     assert with_carry_over["expenditure_total_fiscal"] == Decimal("5939.19")
+    # LABELLING.md keys the wording: a 总计 is the 收支总计 of its scope (gold follows it)
     without = _values("2017年度本单位财政拨款收入总计289.49万元,与上年相比减少41.51万元。", 2017)
-    assert without["income_fiscal"] == Decimal("289.49")
-    assert without["change_income_fiscal"] == Decimal("-41.51")
+    assert without["income_total_fiscal"] == Decimal("289.49")
+    assert without["change_income_total_fiscal"] == Decimal("-41.51")
+    assert "income_fiscal" not in without
 
 
 def test_a_source_stated_as_none_is_zero_on_its_side() -> None:
@@ -983,3 +985,9 @@ def test_found_on_holdout7_after_its_first_measurement() -> None:
     values = _values("本年度支出预算305.34万元,比上年增长21.93万元。", 2017)
     assert values["expenditure_total"] == Decimal("305.34")
     assert values["change_expenditure_total"] == Decimal("21.93")
+
+
+def test_its_name_before_2015_one_general_budget() -> None:
+    values = _values("2015年本年度预算总收入为284.45万元,一般预算财政拨款收入284.45万元。", 2015)
+    assert values["income_general_budget"] == Decimal("284.45")
+    assert "income_fiscal" not in values
