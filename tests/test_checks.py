@@ -118,3 +118,18 @@ def test_a_final_accounts_income_fails_only_when_its_listed_items_exceed_it() ->
     # a list that another paragraph interrupts is not the total's own list
     apart = head.format(total="10070.54") + "收入较上年增加。\n" + items
     assert _checks(apart)["sum:income_total"].status != "fail"
+
+
+def test_a_part_stated_beside_the_total_before_its_list_does_not_make_it_exceed() -> None:
+    text = (
+        "某镇2024年单位预算\n(一)收入预算:2024年年初预算数8140.52万元,上年结转89.01万元。"
+        "其中:一般公共预算拨款8229.53万元,政府性基金预算拨款0万元,事业收入0万元。\n"
+    )
+    assert _checks(text).get("sum:income_total") is None or (
+        _checks(text)["sum:income_total"].status != "fail"
+    )
+    # listed after the 其中 like the others, an excess still fails
+    listed = text.replace(
+        "8140.52万元,上年结转89.01万元。其中:", "8140.52万元。其中:上年结转89.01万元,"
+    )
+    assert _checks(listed)["sum:income_total"].status == "fail"

@@ -236,6 +236,13 @@ def _listed_with(doc: Document, total: Statement, parts: list[Statement]) -> boo
     between = doc.text[total.figure_span[1] : end]
     if any(p.span[0] < total.figure_span[1] for p in parts):
         return False
+    listing = ENUMERATION_RE.search(between)
+    if listing is not None:
+        opens = total.figure_span[1] + listing.start()
+        if any(p.span[0] < opens for p in parts) and any(p.span[0] > opens for p in parts):
+            # "年初预算数8140.52万元,上年结转89.01万元。其中:…": a part stated beside the
+            # total before the 其中, which may list the parts of both
+            return False
     if "\n" in between:
         # "收入总计为10070.54万元,其中:" then one numbered line per item, nothing else between
         head, *lines = between.split("\n")
