@@ -234,6 +234,7 @@ COMPARISON_RE = re.compile(
 SUBORDINATES_RE = re.compile(
     r"\s*(?:另外|此外|同时)[，,]?[^，,。；;]{0,30}下属(?:共有)?\s*\d+\s*个[^，,。；;]{0,8}单位[，,]"
 )
+COMPARED_AFTER_RE = re.compile(r"\s*(?:相比|相较|比较|对比)")
 # a comparison right before its figure: the figure is the level compared with
 COMPARED_LEVEL_RE = re.compile(rf"(?:{COMPARISON_RE.pattern})(?:的|为|是)?\s*$")
 ZERO_CHANGE_RE = re.compile(r"持平|无增减|无变化|未发生变化|没有变化|保持不变|基本持平|一致|相同")
@@ -538,8 +539,11 @@ class _Reader:
             if re.search(r"本年度|今年", lead):
                 year = self.year
             for y in YEAR_RE.finditer(lead):
-                if not COMPARISON_RE.match(lead, max(0, y.start() - 1)) and not re.search(
-                    r"[比较与同]$", lead[: y.start()]
+                if (
+                    not COMPARISON_RE.match(lead, max(0, y.start() - 1))
+                    and not re.search(r"[比较与同]$", lead[: y.start()])
+                    # "2023年度相比,减少…": a compared year that lost its 与
+                    and not COMPARED_AFTER_RE.match(lead, y.end())
                 ):
                     year = int(y.group(1))
             term = self.term_in(segment)
@@ -1386,7 +1390,9 @@ def _comparison(text: str) -> str | None:
         if match.group() in ("对比",) and found is not None:
             continue
         what, basis = match["what"], match["basis"]
-        if what is None and match.group() in ("同比", "对比"):
+        if what is None and (
+            match.group() in ("同比", "对比") or text.startswith("同比", match.start())
+        ):  # "同" matched alone by the first branch is still 同比
             found = "previous"
         elif what is None:
             if basis is not None:

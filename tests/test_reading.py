@@ -991,3 +991,13 @@ def test_its_name_before_2015_one_general_budget() -> None:
     values = _values("2015年本年度预算总收入为284.45万元,一般预算财政拨款收入284.45万元。", 2015)
     assert values["income_general_budget"] == Decimal("284.45")
     assert "income_fiscal" not in values
+    # a compared year that lost its 与, and 同比 with no figure after it
+    values = _values(
+        "2024年度收入合计7548.19万元,2023年度相比,减少719.66万元,下降8.7%主要原因是减少经费支"
+        "其中:财政拨款收入7548.19万元,占100.0%。",
+        2024,
+        "final_account",
+    )
+    assert values["income_fiscal"] == Decimal("7548.19")
+    assert "previous_income_fiscal" not in values
+    assert _values("“三公”经费支出预算 0元, 同比无变化。", 2023)["change_three_public_total"] == 0
