@@ -281,6 +281,13 @@ def _named_changes(
                     bases.add(scoped_key(base, "general_budget"))
                 elif "财政拨款" in scope_words:
                     bases.add(scoped_key(base, "fiscal"))
+    sides = SIDES_SUBJECT_RE.match(subject)
+    if not bases and not families and sides is not None:
+        # "收入、支出变动较大的主要原因是": the two sides named by their bare words
+        bases = {
+            "income_total" if "收" in word else "expenditure_total"
+            for word in re.findall(r"收入|支出|收|支", sides.group())
+        }
     if not bases and not families:
         return None
     view = doc.reading
@@ -291,11 +298,49 @@ def _named_changes(
     if INCREASE_WORD_RE.search(subject) and DECREASE_WORD_RE.search(subject):
         wants = 0  # "增加（减少）的主要原因"
     named = _named_since(before, since, bases, families, wants)
+    if not named and not scoped and bases and bases <= {"income_total", "expenditure_total"}:
+        # "收入、支出变动较大的主要原因是…" right after "财政拨款收入总计…增加A;财政拨款支出
+        # 总计…增加B。": a bare 收入/支出 names the totals of the sentence just before
+        text = view.text
+        sentence_start = max(text.rfind(c, 0, cue_start) for c in SENTENCE_END) + 1
+        previous = max(text.rfind(c, 0, max(0, sentence_start - 1)) for c in SENTENCE_END) + 1
+        named = [
+            c
+            for c in _named_since(before, previous, set(), SIDE_TOTAL_FAMILIES, wants)
+            if c.end <= sentence_start
+            and any(split_key(st.key)[1].split("_")[0] in _sides(bases) for st in c.statements)
+        ]
     if not named and since > cue_start - 1500:
         # "二、“三公”经费增减变化原因说明：…" under a heading of its own (or after a table the
         # page broke into sections): the changes its subject names, before that section
         named = _named_since(before, cue_start - 1500, bases, families, wants)
     return named
+
+
+SIDES_SUBJECT_RE = re.compile(
+    r"(?:收入|支出|收支|收、支)(?:[、和与及]?(?:收入|支出))?(?=变动|变化|增减|增加|减少|增长|下降)"
+)
+# the totals of a scope a bare 收入/支出 may stand for
+SIDE_TOTAL_FAMILIES = ("_total_fiscal", "_total_general_budget", "_total")
+
+
+def _is_side_pair(changes: list[_Change]) -> bool:
+    """One income total and one expenditure total of the same scope (amounts or rates)."""
+    bases = {split_key(st.key)[1] for c in changes for st in c.statements}
+    if len(bases) != 2:
+        return False
+    income = next((b for b in bases if b.startswith("income_")), None)
+    spending = next((b for b in bases if b.startswith("expenditure_")), None)
+    return (
+        income is not None
+        and spending is not None
+        and income.removeprefix("income_") == spending.removeprefix("expenditure_")
+        and income.removeprefix("income_").startswith("total")
+    )
+
+
+def _sides(bases: set[str]) -> set[str]:
+    return {b.split("_")[0] for b in bases}
 
 
 def _named_since(
@@ -419,6 +464,12 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             continue
         # the figures of one clause ("收、支总计各减少A,B万元") share their reason
         explained = [c for c in before if c.sentence == last.sentence and c.start == last.start]
+        if not in_sentence:
+            # "收入增加50.8%,支出比上年增加42.5%。主要原因是…": the two sides' totals of one
+            # sentence move together and share the reason that follows it
+            pair = [c for c in before if c.sentence == last.sentence]
+            if _is_side_pair(pair):
+                explained = pair
         if strong and cue.group("all"):
             explained = [c for c in before if c.sentence == last.sentence]
         taken.append((cue.start(), reason[1]))

@@ -1001,3 +1001,24 @@ def test_its_name_before_2015_one_general_budget() -> None:
     assert values["income_fiscal"] == Decimal("7548.19")
     assert "previous_income_fiscal" not in values
     assert _values("“三公”经费支出预算 0元, 同比无变化。", 2023)["change_three_public_total"] == 0
+
+
+def test_both_sides_totals_share_the_reason_after_their_sentence() -> None:
+    found = _reasons(
+        "某某单位2020年度单位决算\n"
+        "2020年财政拨款收入总计1614.63万元,与2019年相比增加540.23万元;"
+        "财政拨款支出总计1870.91万元,与2019年相比增加633.43万元。"
+        "收入、支出变动较大的主要原因是新增了抗疫特别国债资金。\n"
+    )
+    assert found["change_income_total_fiscal"] == ["新增了抗疫特别国债资金"]
+    assert found["change_expenditure_total_fiscal"] == ["新增了抗疫特别国债资金"]
+    pair = _reasons(
+        "某某单位2016年部门决算\n本年收入总计630万元,支出总计600万元,比上年收入增加50.8%,"
+        "支出比上年增加42.5%。主要原因是新增计生服务站。\n"
+    )
+    assert pair["change_pct_income_total"] == pair["change_pct_expenditure_total"]
+    # two parts of one side are no pair: the cue explains the last change only
+    parts = _reasons(
+        "某某局2024年部门预算\n基本支出比上年增加5万元,项目支出比上年减少8万元。主要原因是项目调整。\n"
+    )
+    assert "change_expenditure_basic" not in parts
