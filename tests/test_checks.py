@@ -133,3 +133,18 @@ def test_a_part_stated_beside_the_total_before_its_list_does_not_make_it_exceed(
         "8140.52万元,上年结转89.01万元。其中:", "8140.52万元。其中:上年结转89.01万元,"
     )
     assert _checks(listed)["sum:income_total"].status == "fail"
+
+
+def test_a_percentage_is_right_rounded_or_truncated_and_wrong_otherwise() -> None:
+    text = (
+        "某卫生院2023年度单位决算\n本年收入合计2053.57万元,其中:财政拨款收入1071.14万元,占52.16%;"
+        "事业收入930.28万元,占{}%;其他收入52.15万元,占2.53%。\n"
+    )
+    # 930.28 ÷ 2053.57 = 45.3006%: 45.30 (rounded or truncated) is right, 45.31 is neither
+    assert _checks(text.format("45.31"))["share:income_business"].status == "fail"
+    assert _checks(text.format("45.30"))["share:income_business"].status == "pass"
+    # a falling rate truncated toward zero: −2570.97 ÷ 6714.88 = −38.2877% printed −38.28%
+    falling = (
+        "某单位2022年度单位决算\n2022年度支出总计4143.91万元,比上年减少2570.97万元,下降38.28%。\n"
+    )
+    assert _checks(falling)["percent:expenditure_total"].status != "fail"

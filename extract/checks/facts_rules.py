@@ -322,8 +322,12 @@ def grade_ratio(
     places = Decimal(1).scaleb(digits) if isinstance(digits, int) and digits < 0 else Decimal(1)
     if exact.quantize(places) == stated:
         return "pass"  # equal to the printed precision
-    slack = 2 * stated_half
-    if min(corners) - slack <= stated <= max(corners) + slack:
+    # the printed percentage stands for [stated − half, stated + half] when rounded and for
+    # [stated, stated + unit) when truncated (in magnitude: −38.2877 truncates to −38.28): the
+    # operands' values must reach that range
+    if stated < 0:
+        stated, corners = -stated, [-c for c in corners]
+    if max(corners) >= stated - stated_half and min(corners) < stated + 2 * stated_half:
         return "rounding"
     return "fail"
 
