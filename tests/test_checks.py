@@ -148,3 +148,14 @@ def test_a_percentage_is_right_rounded_or_truncated_and_wrong_otherwise() -> Non
         "某单位2022年度单位决算\n2022年度支出总计4143.91万元,比上年减少2570.97万元,下降38.28%。\n"
     )
     assert _checks(falling)["percent:expenditure_total"].status != "fail"
+
+
+def test_a_line_of_a_named_whole_is_checked_against_its_one_scoped_statement() -> None:
+    text = (
+        "某单位2023年单位预算\n一般公共预算基本支出881300.39元,其中:工资福利支出716052.51元,"
+        "占基本支出的81.25%;商品和服务支出165247.88元,占基本支出的{}%。\n"
+    )
+    failed = _checks(text.format("18.76"))  # 165247.88 ÷ 881300.39 = 18.7505%
+    assert any(c.startswith("share:") and r.status == "fail" for c, r in failed.items())
+    agreeing = _checks(text.format("18.75"))
+    assert not any(r.status == "fail" for r in agreeing.values())

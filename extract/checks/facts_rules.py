@@ -614,11 +614,18 @@ def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
         # a share of the total its sentence opens with ("…支出2940.05万元，主要用于以下方面：
         # 一般公共服务支出（类）2106.66万元，占71.73%")
         opening: Statement | None = None
-        if share.part is None:
-            found_opening = None if share.whole else _opening_total(doc, facts, share)
+        if share.part is None and share.whole:
+            # "商品和服务支出165247.88元，占基本支出的18.76%": a line of the named whole (the
+            # whole's one scoped statement where the document states it only within a scope)
+            whole = _stated_whole(facts, share.whole)
+            if whole is None:
+                continue
+            candidates: tuple[str, ...] = (whole,)
+        elif share.part is None:
+            found_opening = _opening_total(doc, facts, share)
             if found_opening is None:
                 continue
-            candidates: tuple[str, ...] = (found_opening[0],)
+            candidates = (found_opening[0],)
             opening = found_opening[1]
         else:
             candidates = (share.whole,) if share.whole else SHARE_PARENTS.get(share.part, ())
@@ -667,6 +674,14 @@ def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
             )
         )
     return results
+
+
+def _stated_whole(facts: Facts, whole: str) -> str | None:
+    """The key a share's named whole is stated under: itself, else its only scoped form."""
+    if facts.get(whole) is not None:
+        return whole
+    scoped = [k for k in (f"{whole}_fiscal", f"{whole}_general_budget") if facts.get(k)]
+    return scoped[0] if len(scoped) == 1 else None
 
 
 BREAKDOWN_RE = re.compile(r"主要用于|用于以下方面|其中|包括|分别为|具体(?:为|如下|情况如下)")
