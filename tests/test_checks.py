@@ -159,3 +159,17 @@ def test_a_line_of_a_named_whole_is_checked_against_its_one_scoped_statement() -
     assert any(c.startswith("share:") and r.status == "fail" for c, r in failed.items())
     agreeing = _checks(text.format("18.75"))
     assert not any(r.status == "fail" for r in agreeing.values())
+
+
+def test_amounts_add_up_only_if_some_rounding_or_truncation_of_each_makes_them() -> None:
+    text = (
+        "某局2016年“三公”经费预算说明\n2016年三公经费预算拨入33万元,2015年三公经费预算拨入57.55万元。"
+        "其中:1、公务接待费2016年预算8万元,2015年预算12.5万元;2、公务车辆运行2016年预算25万元,"
+        "2015年预算{}万元。\n"
+    )
+    # 12.5 + 45.2 is at least 57.6 however each was rounded or cut: more than 57.55 can be
+    assert _checks(text.format("45.2"))["sum:previous_three_public_total"].status == "fail"
+    # 12.5 + 45.05: 12.50 + 45.05 = 57.55 exactly, as printed
+    assert _checks(text.format("45.05"))["sum:previous_three_public_total"].status == "pass"
+    # figures to one decimal that may stand for 12.46 + 45.09 = 57.55: not certain, no failure
+    assert _checks(text.format("45.1"))["sum:previous_three_public_total"].status != "fail"

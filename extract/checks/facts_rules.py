@@ -94,6 +94,25 @@ def _tolerance(*statements: Statement) -> Decimal:
     return sum((2 * s.half_unit for s in statements), Decimal(0))
 
 
+def _could_round(total: Statement, parts: Iterable[Statement]) -> bool:
+    """Amounts (never negative) that may add up: a printed amount stands for a value in
+    [p − half, p + unit) — rounded to its last digit, or truncated there — so the parts'
+    range and the total's must meet."""
+    parts = list(parts)
+    if total.value < 0 or any(p.value < 0 for p in parts):
+        return True
+    low = sum((p.value - p.half_unit for p in parts), Decimal(0))
+    high = sum((p.value + 2 * p.half_unit for p in parts), Decimal(0))
+    return low < total.value + 2 * total.half_unit and total.value - total.half_unit < high
+
+
+def _exceeds(total: Statement, parts: Iterable[Statement]) -> bool:
+    """The parts' smallest possible sum is more than the total can be (amounts as in
+    :func:`_could_round`)."""
+    low = sum((p.value - p.half_unit for p in parts), Decimal(0))
+    return low >= total.value + 2 * total.half_unit
+
+
 def _names(keys: Iterable[str]) -> str:
     return "、".join(display_name(k) for k in keys)
 
@@ -130,11 +149,13 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
     actual = sum((s.value for s in stated.values()), Decimal(0))
     result.expected, result.actual = total.value, actual
     status = grade(total.value, actual, _tolerance(total, *stated.values()))
+    if status == "rounding" and prefix != "change_" and not _could_round(total, stated.values()):
+        status = "fail"  # no rounding or truncation of the printed amounts makes them add up
     missing = [k for k in part_keys if parts[k] is None]
     if doc.meta.kind in rule.exceed_only:
         if prefix == "change_":
             return None  # changes may be negative: an excess proves nothing
-        exceeded = actual > total.value + _tolerance(total, *stated.values()) and _listed_with(
+        exceeded = _exceeds(total, stated.values()) and _listed_with(
             doc, total, list(stated.values())
         )
         if status == "fail" and not exceeded:
@@ -164,7 +185,7 @@ def check_sum(doc: Document, facts: Facts, rule: SumRule, prefix: str) -> CheckR
         # are: an amount is never negative (a change may be)
         exceeded = (
             prefix != "change_"
-            and actual > total.value + _tolerance(total, *stated.values())
+            and _exceeds(total, stated.values())
             and _listed_with(doc, total, list(stated.values()))
         )
         if not exceeded and (
