@@ -234,6 +234,9 @@ COMPARISON_RE = re.compile(
 SUBORDINATES_RE = re.compile(
     r"\s*(?:另外|此外|同时)[，,]?[^，,。；;]{0,30}下属(?:共有)?\s*\d+\s*个[^，,。；;]{0,8}单位[，,]"
 )
+BUDGET_GAP_RE = re.compile(
+    r"决算数?(?P<word>大于|高于|多于|超过|小于|低于|少于)(?:年初|全年)?预算数?$"
+)
 COMPARED_AFTER_RE = re.compile(r"\s*(?:相比|相较|比较|对比)")
 # a comparison right before its figure: the figure is the level compared with
 COMPARED_LEVEL_RE = re.compile(rf"(?:{COMPARISON_RE.pattern})(?:的|为|是)?\s*$")
@@ -566,6 +569,13 @@ class _Reader:
             if comparison is None and _direction(lead):
                 comparison = self.compared(text[start : match.start()])
             direction = _direction(lead)
+            gap = BUDGET_GAP_RE.search(lead) if self.final and direction is None else None
+            if gap is not None and unit != "%":
+                # "决算数大于预算数55.93万元": the actual's difference from its own budget
+                direction = "增加" if gap["word"] in ("大于", "高于", "多于", "超过") else "减少"
+                comparison = "budget"
+                if segment.endswith(gap.group()):
+                    segment = segment[: len(segment) - len(gap.group())]  # named by the subject
             if direction is None and AMBIGUOUS_DIRECTION_RE.search(lead):
                 if value == 0:
                     direction = "增加"  # zero either way

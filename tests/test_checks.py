@@ -173,3 +173,19 @@ def test_amounts_add_up_only_if_some_rounding_or_truncation_of_each_makes_them()
     assert _checks(text.format("45.05"))["sum:previous_three_public_total"].status == "pass"
     # figures to one decimal that may stand for 12.46 + 45.09 = 57.55: not certain, no failure
     assert _checks(text.format("45.1"))["sum:previous_three_public_total"].status != "fail"
+
+
+def test_a_completion_rate_against_the_budget_its_stated_difference_implies() -> None:
+    text = (
+        "某幼儿园2017年度部门决算说明\n2017年度,本单位一般公共预算财政拨款支出总计1741.75万元,"
+        "完成年初预算{}%,决算数大于预算数55.93万元,主要原因是工资调标。\n"
+    )
+    result = _checks(text.format("100"))["completion_gap:expenditure_general_budget"]
+    assert result.status == "fail" and "103.32%" in result.message  # 1741.75 ÷ 1685.82
+    assert _checks(text.format("103.32"))["completion_gap:expenditure_general_budget"].status in (
+        "pass",
+        "rounding",
+    )
+    # a budget's wording says nothing of a difference: no such fact in a budget document
+    budget = text.replace("2017年度部门决算说明", "2018年部门预算说明")
+    assert "completion_gap:expenditure_general_budget" not in _checks(budget.format("100"))

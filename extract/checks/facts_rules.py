@@ -466,6 +466,41 @@ def check_against_budget(doc: Document, facts: Facts, base: str) -> list[CheckRe
                 f"万元，相差{fmt(expected)}万元，文中写比预算增减{fmt(diff.value)}万元",
             )
         )
+    completion = facts.get(f"completion_{base}")
+    if (
+        diff is not None
+        and actual is not None
+        and budget is None
+        and completion is not None
+        and completion.sentence == diff.sentence
+    ):
+        # "完成年初预算100%,决算数大于预算数55.93万元": the rate of the actual over the budget
+        # the difference implies (actual − difference)
+        result = CheckResult(
+            id=f"completion_gap:{base}",
+            rule=f"completion_{base} = {base} / ({base} - vs_budget_{base}) × 100",
+            status="deferred",
+            expected=completion.value,
+            operands=[
+                operand(doc, f"completion_{base}", completion),
+                operand(doc, base, actual),
+                operand(doc, f"vs_budget_{base}", diff),
+            ],
+        )
+        _grade_ratio_result(
+            result,
+            completion,
+            (actual.value, actual.half_unit),
+            (actual.value - diff.value, actual.half_unit + diff.half_unit),
+            "预算数为0，完成率无法计算",
+        )
+        if result.status == "fail":
+            result.message = (
+                f"{display_name(base)}决算{fmt(actual.value)}万元、比预算增减{fmt(diff.value)}"
+                f"万元，完成率应为{fmt(_rounded(result.actual, '0.01'))}%，文中写"
+                f"{fmt(completion.value)}%"
+            )
+        results.append(result)
     if pct is None or diff is None or actual is None or pct.sentence != diff.sentence:
         return results
     operands = [
