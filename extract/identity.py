@@ -420,6 +420,7 @@ def find_year_and_kind(doc: Document) -> tuple[int | None, Span | None, str | No
     return best, first[best], found
 
 
+_STATED_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|%|％)")
 FOOTER_RE = re.compile(
     r"打印本页|关闭窗口|版权所有|主办单位|承办单位|网站标识码|ICP备|公网安备|联系我们|扫一扫|"
     r"分享到|返回顶部|【字体|【打印】|【关闭】|网站地图|技术支持"
@@ -463,7 +464,11 @@ def find_metadata(doc: Document) -> Metadata:
             meta.title = doc.quote(meta.title_span).strip()
             break
     meta.body_start = 0
-    if meta.title_span is not None:
+    if meta.title_span is not None and not _STATED_FIGURE_RE.search(
+        doc.text, 0, meta.title_span[0]
+    ):
+        # the body starts at the title, unless figures come before it (a page cut to start
+        # in its text, whose "附件：…预算表" line is no title over the text)
         meta.body_start = meta.title_span[0]
         if meta.unit_span is not None and meta.unit_span[0] < meta.body_start:
             meta.body_start = meta.unit_span[0]

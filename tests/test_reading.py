@@ -1022,3 +1022,15 @@ def test_both_sides_totals_share_the_reason_after_their_sentence() -> None:
         "某某局2024年部门预算\n基本支出比上年增加5万元,项目支出比上年减少8万元。主要原因是项目调整。\n"
     )
     assert "change_expenditure_basic" not in parts
+
+
+def test_a_page_cut_to_start_in_its_text_is_read_before_its_attachment_title() -> None:
+    text = (
+        "2018年政协机关“三公”经费预算数为20.1万元,与上年相比减少0.2万元,下降0.99%。其中:"
+        "因公出国(境)费0 万元,公务接待费16.7万元。\n"
+        "附件:肥西县政协办2018年部门“三公”经费支出预算表\n"
+    )
+    parsed = parse_text(text, "f.txt")
+    assert parsed.doc.meta.unit == "肥西县政协办" and parsed.doc.meta.year == 2018
+    assert float(parsed.facts.get("three_public_total").value) == 20.1
+    assert float(parsed.facts.get("change_three_public_total").value) == -0.2
