@@ -22,7 +22,7 @@ from itertools import pairwise
 from budgetlens.extract.document import Cell, Row, Span
 from budgetlens.extract.lexicon import SUBPARTS, match_table_label
 from budgetlens.extract.numbers import FULLWIDTH
-from budgetlens.extract.reading import fold
+from budgetlens.extract.reading import PINYIN_GLOSS_RE, fold
 
 # a cell that is a bare figure ("2,277,100.00"), and a row's numbering marker ("一、", "（二）",
 # "3.", "其中"): structure's typed text tables read rows with the same two patterns
@@ -218,7 +218,8 @@ def _numbering(rows: list[Row], profile: list[str]) -> list[str]:
 def _columns(profile: list[str], header: list[str]) -> list[str] | None:
     """Column labels from the header's last cells when they line up with the columns' kinds,
     else one shared figure word; None when figure columns cannot be told apart."""
-    header = [re.sub(r"\s+", "", w) for w in header]  # "预 算 数": letter-spaced words
+    # "预 算 数": letter-spaced words; "預算數(shù)": a mirror's traditional characters and glosses
+    header = [re.sub(r"\s+", "", PINYIN_GLOSS_RE.sub("", fold(w))) for w in header]
     width = len(profile)
     while width > 1 and profile[width - 1] == "E":
         width -= 1  # the empty cell a row's closing "|" leaves: no column of its own
@@ -329,7 +330,7 @@ def find_flat_tables(text: str) -> list[FlatTable]:
             kinds[index] == "L"
             and (
                 _FIRST_ITEM_RE.match(cells[index].text)
-                or _TOTAL_RE.match(cells[index].text)
+                or _TOTAL_RE.match(fold(cells[index].text))
                 or _after_basis_header(cells, kinds, index)
             )
         ):

@@ -369,3 +369,17 @@ def test_cells_printed_with_wan_and_a_three_public_tables_spending_total() -> No
     )
     values = _values(table)
     assert values["three_public_total"] == 25 and "expenditure_current_year" not in values
+
+
+def test_a_mirrors_traditional_characters_and_pinyin_glosses_in_a_flattened_header() -> None:
+    text = (
+        "一、2021年度一般公共預算財政撥款“三公”經(jīng)費支出決算表\n單位:萬元\n"
+        + _cell_lines("項 目", "預 算 數(shù)", "決 算 數(shù)", "合 計", "49.9", "7.69")
+        + _cell_lines("公務接待費", "14.9", "5.21", "公務用車購置及運行維護費", "15", "2.48")
+        + "二、2021年度“三公”經費支出決算情況說明\n"
+        "某区政府办2021年度“三公”經費支出預算為49.9萬元,支出決算為7.69萬元。\n"
+    )
+    values = _values(text)
+    assert values["budget_three_public_reception"] == 14.9
+    assert values["three_public_reception"] == 5.21
+    assert values["budget_three_public_vehicle"] == 15
