@@ -237,6 +237,7 @@ SUBORDINATES_RE = re.compile(
 BUDGET_GAP_RE = re.compile(
     r"决算数?(?P<word>大于|高于|多于|超过|小于|低于|少于)(?:年初|全年)?预算数?$"
 )
+ANAPHOR_RE = re.compile(r"\s*(?:此项|该项|这项|此类|该类)(?:支出|经费|费用|资金)?")
 COMPARED_AFTER_RE = re.compile(r"\s*(?:相比|相较|比较|对比)")
 # a comparison right before its figure: the figure is the level compared with
 COMPARED_LEVEL_RE = re.compile(rf"(?:{COMPARISON_RE.pattern})(?:的|为|是)?\s*$")
@@ -628,6 +629,15 @@ class _Reader:
                 # already named, unless that is the other side's or a part; else the total
                 bare = self.bare_side_subject(segment[term.start : term.end], subject)
                 keys, scope = (bare.keys, bare.scope) if bare else (term.keys, None)
+            elif (
+                term is not None
+                and self.topic is not None
+                and (anaphor := ANAPHOR_RE.match(segment)) is not None
+                and COMPARISON_RE.match(segment, anaphor.end())
+            ):
+                # "此项支出比2014年财政拨款支出决算数减少76.2万元": "this item" is the paragraph's
+                # fact; the term inside the comparison names only what it is compared with
+                keys, scope = self.topic.keys, self.topic.scope
             elif term is not None:
                 scope = _scope_of(segment[: term.start]) or _scope_of(text[start:segment_start])
                 keys = ()

@@ -1034,3 +1034,17 @@ def test_a_page_cut_to_start_in_its_text_is_read_before_its_attachment_title() -
     assert parsed.doc.meta.unit == "肥西县政协办" and parsed.doc.meta.year == 2018
     assert float(parsed.facts.get("three_public_total").value) == 20.1
     assert float(parsed.facts.get("change_three_public_total").value) == -0.2
+
+
+def test_this_item_compared_with_a_named_figure_is_the_paragraphs_fact() -> None:
+    values = _values(
+        "2015年“三公”经费财政拨款支出142.63万元,其中:公务接待费支出8.24万元。"
+        "此项支出比2014年财政拨款支出决算数减少76.2万元,主要原因是厉行节约。",
+        2015,
+        "final_account",
+    )
+    assert values["change_three_public_total"] == Decimal("-76.2")
+    assert "change_expenditure_fiscal" not in values
+    # a term after a comparison with no anaphor is still the figure's subject
+    plain = _values("比上年一般公共预算财政拨款支出增加5万元。", 2015, "final_account")
+    assert plain["change_expenditure_general_budget"] == Decimal("5")
