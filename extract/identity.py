@@ -57,8 +57,8 @@ _LEADING_JUNK_RE = re.compile(
 _NOT_A_UNIT_RE = re.compile(
     r"年|预算|决算|经费|收入|支出|情况|说明|公开|合计|总计|^项目|项目$|科目|本级|所属|下属|单位名称|"
     r"部门名称|主要|职能|职责|机构|概况|表|目录|级部门|^[本我该]|^(?:省|市|县|区|乡|镇)$|"
-    # "实际发生时报区委": what happens to the money, not a name
-    r"实际|发生|"
+    # "实际发生时报区委": what happens to the money, not a name; "国务院部门网站": a portal's link
+    r"实际|发生|网站|"
     # "天水市幼儿园是天水市教育局直属的…": two names and a 是, not one name
     r"^(?:市级|区级|县级|省级|各)|是[\u4e00-\u9fff]{2}"
     # "按照中央、省和市委市政府要求": a list of places, no name
@@ -81,7 +81,7 @@ _GREEDY_UNIT_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{2,40}}{_ORG_SUFFIX}{_PA
 _PLACE_RE = re.compile(r"(?:中国|中共|中华)|[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|县|区|州|盟|旗)")
 _SENTENCE_UNIT_RE = re.compile(
     rf"(?:^|[。；;\n]|另外[,，]|同时[,，])\s*(?P<unit>{UNIT_RE.pattern})"
-    r"(?=(?:19|20)\d{2}\s*年|[（(]以下简称|[（(]简称|是|为|下属|下设|部门|单位|财政拨款|"
+    r"(?=(?:19|20)\d{2}\s*年|[（(]以下简称|[（(]简称|是|为|下属|下设|部门(?!网站)|单位|财政拨款|"
     r"一般公共预算|“|出国|公务|共有|内设|纳入|"
     # "平陆县植树绿化服务中心贯彻落实…": a duties paragraph opens with the unit
     r"负责|承担|贯彻|主要职责|主要职能)"

@@ -603,6 +603,8 @@ def _sibling_depth(stack: list[tuple[str, int, int]], style: str, number: int) -
     for depth in range(len(stack) - 1, -1, -1):
         if stack[depth][0] == style and stack[depth][1] == number - 1:
             return depth
+    if not stack and style in ("part", "cn"):
+        return 0  # a page cut to start after its first headings ("四、…" opens the text)
     if style == "part" and number > 1:
         # "第二部分" is never a list item: the top level, even when "第一部分" lay before the
         # body (the title lines) and was not seen

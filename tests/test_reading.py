@@ -1048,3 +1048,17 @@ def test_this_item_compared_with_a_named_figure_is_the_paragraphs_fact() -> None
     # a term after a comparison with no anaphor is still the figure's subject
     plain = _values("比上年一般公共预算财政拨款支出增加5万元。", 2015, "final_account")
     assert plain["change_expenditure_general_budget"] == Decimal("5")
+
+
+def test_a_page_cut_after_its_first_headings_and_a_portals_links() -> None:
+    text = (
+        "项目支出预算48100元,占支出总预算的4.43%。\n四、财政拨款收支预算总体情况说明\n"
+        "2025年财政拨款收支总预算1085203.63元。\n五、一般公共预算支出情况说明\n"
+        "2025年本年一般公共预算支出1085203.63元,同比减少43506.06元。其中:基本支出1037103.63元,"
+        "项目支出48100元。\n国务院部门网站\n地方政府网站\n"
+    )
+    parsed = parse_text(text, "w.txt")
+    statements = parsed.facts.statements
+    assert float(statements["expenditure_basic_general_budget"][0].value) == 103.710363
+    assert "expenditure_basic" not in statements
+    assert parsed.doc.meta.unit == ""
