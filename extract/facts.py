@@ -209,7 +209,7 @@ SOURCE_NAME_RE = re.compile(
     r"(?P<name>一般公共预算|公共财政预算|公共预算(?=拨款)|政府性基金(?:预算)?|国有资本经营预算"
     r"|财政(?=拨款))"
     # "其中,一般公共预算1,077.36万元": the source's name alone, right before its figure
-    r"(?:(?:财政)?拨款(?:[(（]补助[)）])?(?:资金)?(?!收入|支出)|(?=\s*(?:\d|$)))"
+    r"(?:(?:财政)?拨款(?:[(（]补助[)）])?(?:资金)?(?!收入|支出)|(?=\s*(?:\d|$|(?:较上年|比上年)?(?:增加|减少|增长|下降))))"
 )
 # the totals whose sources are listed after them: they say which side a source is on
 SIDE_TOTALS = (

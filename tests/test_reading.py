@@ -1062,3 +1062,14 @@ def test_a_page_cut_after_its_first_headings_and_a_portals_links() -> None:
     assert float(statements["expenditure_basic_general_budget"][0].value) == 103.710363
     assert "expenditure_basic" not in statements
     assert parsed.doc.meta.unit == ""
+
+
+def test_a_source_named_alone_before_its_change() -> None:
+    values = _values(
+        "收入较上年增加418.97万元,主要原因是一般公共财政拨款收入较上年增加2296.45万元,"
+        "政府性基金减少401.85万元,年初结转结余减少1475.63万元。",
+        2023,
+        "final_account",
+    )
+    assert values["change_income_fund"] == Decimal("-401.85")
+    assert values["change_income_carryover"] == Decimal("-1475.63")
