@@ -318,11 +318,16 @@ def realigned(pattern: list[str], cells: list[Cell]) -> list[Cell] | None:
     return out + [Cell("", (end, end))] * (len(pattern) - len(out))
 
 
-def find_flat_tables(text: str) -> list[FlatTable]:
-    """Every flattened table in ``text`` whose rows can be recovered."""
+def _stream(text: str) -> tuple[list[tuple[Cell, bool]], list[Cell], list[str]]:
+    """The text's cells (with where each region starts), the cells alone, and their kinds."""
     stream = _cells(text)
     cells = [c for c, _ in stream]
-    kinds = [_kind(c.text) for c in cells]
+    return stream, cells, [_kind(c.text) for c in cells]
+
+
+def find_flat_tables(text: str) -> list[FlatTable]:
+    """Every flattened table in ``text`` whose rows can be recovered."""
+    stream, cells, kinds = _stream(text)
     tables: list[FlatTable] = []
     index = 0
     while index < len(cells):
@@ -424,9 +429,7 @@ def find_label_free_rows(text: str) -> list[FlatTable]:
     购置费 | 运行维护费) | 公务接待费), then 预算数 | 决算数 under each, then one figure per
     leaf. A row is rebuilt only when the figures are exactly as many as the leaves and the
     groups, expanded by the one whose parts the sub-headers name, fill the leaves."""
-    stream = _cells(text)
-    cells = [c for c, _ in stream]
-    kinds = [_kind(c.text) for c in cells]
+    stream, cells, kinds = _stream(text)
     tables: list[FlatTable] = []
     index = 0
     while index < len(cells):

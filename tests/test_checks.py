@@ -180,12 +180,13 @@ def test_a_completion_rate_against_the_budget_its_stated_difference_implies() ->
         "某幼儿园2017年度部门决算说明\n2017年度,本单位一般公共预算财政拨款支出总计1741.75万元,"
         "完成年初预算{}%,决算数大于预算数55.93万元,主要原因是工资调标。\n"
     )
-    result = _checks(text.format("100"))["completion_gap:expenditure_general_budget"]
-    assert result.status == "fail" and "103.32%" in result.message  # 1741.75 ÷ 1685.82
-    assert _checks(text.format("103.32"))["completion_gap:expenditure_general_budget"].status in (
+    result = _checks(text.format("100"))["completion:expenditure_general_budget"]
+    assert result.status == "fail" and "103.3%" in result.message  # 1741.75 ÷ 1685.82
+    assert "1685.82" in result.message  # the budget the difference implies
+    assert _checks(text.format("103.32"))["completion:expenditure_general_budget"].status in (
         "pass",
         "rounding",
     )
     # a budget's wording says nothing of a difference: no such fact in a budget document
     budget = text.replace("2017年度部门决算说明", "2018年部门预算说明")
-    assert "completion_gap:expenditure_general_budget" not in _checks(budget.format("100"))
+    assert "completion:expenditure_general_budget" not in _checks(budget.format("100"))

@@ -466,41 +466,6 @@ def check_against_budget(doc: Document, facts: Facts, base: str) -> list[CheckRe
                 f"万元，相差{fmt(expected)}万元，文中写比预算增减{fmt(diff.value)}万元",
             )
         )
-    completion = facts.get(f"completion_{base}")
-    if (
-        diff is not None
-        and actual is not None
-        and budget is None
-        and completion is not None
-        and completion.sentence == diff.sentence
-    ):
-        # "完成年初预算100%,决算数大于预算数55.93万元": the rate of the actual over the budget
-        # the difference implies (actual − difference)
-        result = CheckResult(
-            id=f"completion_gap:{base}",
-            rule=f"completion_{base} = {base} / ({base} - vs_budget_{base}) × 100",
-            status="deferred",
-            expected=completion.value,
-            operands=[
-                operand(doc, f"completion_{base}", completion),
-                operand(doc, base, actual),
-                operand(doc, f"vs_budget_{base}", diff),
-            ],
-        )
-        _grade_ratio_result(
-            result,
-            completion,
-            (actual.value, actual.half_unit),
-            (actual.value - diff.value, actual.half_unit + diff.half_unit),
-            "预算数为0，完成率无法计算",
-        )
-        if result.status == "fail":
-            result.message = (
-                f"{display_name(base)}决算{fmt(actual.value)}万元、比预算增减{fmt(diff.value)}"
-                f"万元，完成率应为{fmt(_rounded(result.actual, '0.01'))}%，文中写"
-                f"{fmt(completion.value)}%"
-            )
-        results.append(result)
     if pct is None or diff is None or actual is None or pct.sentence != diff.sentence:
         return results
     operands = [
@@ -572,35 +537,51 @@ def _other_subject(facts: Facts, base: str, pct: Statement, change: Statement) -
 
 
 def check_completion(doc: Document, facts: Facts, base: str) -> CheckResult | None:
-    """completion = this year's actual ÷ its budget × 100 (a final account)."""
+    """completion = this year's actual ÷ its budget × 100 (a final account). Where no budget
+    is stated, the budget a difference stated beside the rate implies: "完成年初预算100%,
+    决算数大于预算数55.93万元" measures the actual against actual − 55.93."""
     rate, actual_fact, budget = (
         facts.get(f"completion_{base}"),
         facts.get(base),
         facts.get(f"budget_{base}"),
     )
-    if rate is None or actual_fact is None or budget is None:
+    diff = facts.get(f"vs_budget_{base}") if budget is None else None
+    if rate is not None and diff is not None and diff.sentence == rate.sentence:
+        actual_fact = _in_sentence(facts, base, diff.sentence)
+    elif budget is None:
         return None
+    if rate is None or actual_fact is None:
+        return None
+    if budget is not None:
+        denominator = (budget.value, budget.half_unit)
+        rule = f"completion_{base} = {base} / budget_{base} × 100"
+        against = operand(doc, f"budget_{base}", budget)
+    else:
+        assert diff is not None
+        denominator = (actual_fact.value - diff.value, actual_fact.half_unit + diff.half_unit)
+        rule = f"completion_{base} = {base} / ({base} - vs_budget_{base}) × 100"
+        against = operand(doc, f"vs_budget_{base}", diff)
     result = CheckResult(
         id=f"completion:{base}",
-        rule=f"completion_{base} = {base} / budget_{base} × 100",
+        rule=rule,
         status="deferred",
         expected=rate.value,
         operands=[
             operand(doc, f"completion_{base}", rate),
             operand(doc, base, actual_fact),
-            operand(doc, f"budget_{base}", budget),
+            against,
         ],
     )
     _grade_ratio_result(
         result,
         rate,
         (actual_fact.value, actual_fact.half_unit),
-        (budget.value, budget.half_unit),
+        denominator,
         "预算数为0，完成率无法计算",
     )
     if result.status == "fail":
         result.message = (
-            f"{display_name(base)}决算{fmt(actual_fact.value)}万元、预算{fmt(budget.value)}万元，"
+            f"{display_name(base)}决算{fmt(actual_fact.value)}万元、预算{fmt(denominator[0])}万元，"
             f"完成率应为{fmt(_rounded(result.actual, '0.1'))}%，文中写{fmt(rate.value)}%"
         )
     return result
