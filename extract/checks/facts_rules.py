@@ -654,10 +654,10 @@ def check_shares(doc: Document, facts: Facts) -> list[CheckResult]:
         if share.part is None and share.whole:
             # "商品和服务支出165247.88元，占基本支出的18.76%": a line of the named whole (the
             # whole's one scoped statement where the document states it only within a scope)
-            whole = _stated_whole(facts, share.whole)
-            if whole is None:
+            stated_key = _stated_whole(facts, share.whole)
+            if stated_key is None:
                 continue
-            candidates: tuple[str, ...] = (whole,)
+            candidates: tuple[str, ...] = (stated_key,)
         elif share.part is None:
             found_opening = _opening_total(doc, facts, share)
             if found_opening is None:
