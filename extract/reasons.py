@@ -247,7 +247,10 @@ LAST_YEAR_SUBJECT_RE = re.compile(
     r"(?:增加|减少|下降|增长|增减)?的?"
     # "预算减少的主要原因是…" right after the change: its basis and direction only
     r"|(?:决算数?|预算数?|支出)(?:增加|减少|下降|增长)?的?"
+    # "…比上年减少了78.86万元。…。减少原因为…": the direction alone, later in the paragraph
+    r"|(?:增加|减少|下降|增长)的?"
 )
+CUE_DIRECTION_RE = re.compile(r"(?:增加|减少|下降|增长)(?=的?(?:主要)?原因)")
 INCREASE_WORD_RE = re.compile(r"增加|增长|上升|提高")
 DECREASE_WORD_RE = re.compile(r"减少|下降|降低|压减")
 FISCAL_FAMILY = ("_fiscal",)  # 财政拨款收入/支出 (and its 收支总计), not each source
@@ -339,6 +342,16 @@ def _is_side_pair(changes: list[_Change]) -> bool:
     )
 
 
+def _direction_agrees(subject: str, change: _Change) -> bool:
+    """A subject naming a direction ("减少原因为") explains only a change that went that way."""
+    sign = _sign_of(change)
+    if INCREASE_WORD_RE.search(subject) and not DECREASE_WORD_RE.search(subject):
+        return sign >= 0
+    if DECREASE_WORD_RE.search(subject) and not INCREASE_WORD_RE.search(subject):
+        return sign <= 0
+    return True
+
+
 def _sides(bases: set[str]) -> set[str]:
     return {b.split("_")[0] for b in bases}
 
@@ -417,10 +430,15 @@ def cue_reasons(doc: Document, facts: Facts) -> dict[str, list[Span]]:
             continue
         last = before[-1]
         in_sentence = last.end > sentence_start
+        # "减少原因为…" opening its sentence: the cue itself names the direction
+        said = subject.strip(" ，,；;") or CUE_DIRECTION_RE.match(cue.group())
+        said = said.group() if isinstance(said, re.Match) else said
         if (
             strong
             and not in_sentence
-            and LAST_YEAR_SUBJECT_RE.fullmatch(subject.strip(" ，,；;"))
+            and said
+            and LAST_YEAR_SUBJECT_RE.fullmatch(said)
+            and _direction_agrees(said, last)
             and (
                 "\n" not in text[last.end : cue.start()]
                 # a page that sets every sentence apart: only blank lines in between

@@ -1073,3 +1073,14 @@ def test_a_source_named_alone_before_its_change() -> None:
     )
     assert values["change_income_fund"] == Decimal("-401.85")
     assert values["change_income_carryover"] == Decimal("-1475.63")
+
+
+def test_a_cue_that_names_its_direction_explains_the_paragraphs_change_in_that_direction() -> None:
+    text = (
+        "某厅2015年度部门决算\n2、公务用车购置及运行费支出134.39万元。比上年减少了78.86万元。"
+        "公务用车保有数量为73辆。主要用于机要文件交换。减少原因为公车改革后,公务用车数量大幅减少。\n"
+    )
+    found = _reasons(text)
+    assert found["change_three_public_vehicle"] == ["公车改革后,公务用车数量大幅减少"]
+    # a cue naming the other direction explains nothing here
+    assert _reasons(text.replace("减少原因为", "增加原因为")) == {}
