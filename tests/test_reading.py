@@ -1084,3 +1084,6 @@ def test_a_cue_that_names_its_direction_explains_the_paragraphs_change_in_that_d
     assert found["change_three_public_vehicle"] == ["公车改革后,公务用车数量大幅减少"]
     # a cue naming the other direction explains nothing here
     assert _reasons(text.replace("减少原因为", "增加原因为")) == {}
+    # 车辆购置支出 is the purchase, like 车辆购置费
+    bought = _values("2015年按规定更新购置公务用车0辆,车辆购置支出0万元。", 2015, "final_account")
+    assert bought["three_public_vehicle_purchase"] == 0
