@@ -11,7 +11,7 @@ documents round or truncate: a difference within one unit of the last printed di
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
@@ -299,23 +299,39 @@ def check_change(doc: Document, facts: Facts, base: str) -> CheckResult | None:
         # "2019年预算…比上年预算减15600元。…2018年…支出49865元": last year's level stated apart
         # from the change may be of another basis (an actual, not the budget compared with)
         return None
-    actual = current.value - previous.value
-    status = grade(change.value, actual, _tolerance(change, current, previous))
+    return _difference_check(
+        doc,
+        f"change:{base}",
+        (f"change_{base}", base, f"previous_{base}"),
+        (change, current, previous),
+        lambda actual: (
+            f"{display_name(base)}本年{fmt(current.value)}万元、上年"
+            f"{fmt(previous.value)}万元，相差{fmt(actual)}万元，文中写增减{fmt(change.value)}万元"
+        ),
+    )
+
+
+def _difference_check(
+    doc: Document,
+    check_id: str,
+    keys: tuple[str, str, str],
+    statements: tuple[Statement, Statement, Statement],
+    describe: Callable[[Decimal], str],
+) -> CheckResult:
+    """A stated difference against the difference of its two levels (a change against this
+    year − last year, a final account's gap against actual − budget); ``describe`` words the
+    failure from the difference the levels give."""
+    stated, minuend, subtrahend = statements
+    actual = minuend.value - subtrahend.value
+    status = grade(stated.value, actual, _tolerance(stated, minuend, subtrahend))
     return CheckResult(
-        id=f"change:{base}",
-        rule=f"change_{base} = {base} - previous_{base}",
+        id=check_id,
+        rule=f"{keys[0]} = {keys[1]} - {keys[2]}",
         status=status,
-        expected=change.value,
+        expected=stated.value,
         actual=actual,
-        operands=[
-            operand(doc, f"change_{base}", change),
-            operand(doc, base, current),
-            operand(doc, f"previous_{base}", previous),
-        ],
-        message=""
-        if status != "fail"
-        else f"{display_name(base)}本年{fmt(current.value)}万元、上年{fmt(previous.value)}万元，"
-        f"相差{fmt(actual)}万元，文中写增减{fmt(change.value)}万元",
+        operands=[operand(doc, key, s) for key, s in zip(keys, statements, strict=True)],
+        message="" if status != "fail" else describe(actual),
     )
 
 
@@ -446,24 +462,18 @@ def check_against_budget(doc: Document, facts: Facts, base: str) -> list[CheckRe
         actual = _in_sentence(facts, base, diff.sentence)
         budget = _in_sentence(facts, f"budget_{base}", diff.sentence)
     if diff is not None and actual is not None and budget is not None:
-        expected = actual.value - budget.value
-        status = grade(diff.value, expected, _tolerance(diff, actual, budget))
+        spent, planned, gap = actual, budget, diff
         results.append(
-            CheckResult(
-                id=f"vs_budget:{base}",
-                rule=f"vs_budget_{base} = {base} - budget_{base}",
-                status=status,
-                expected=diff.value,
-                actual=expected,
-                operands=[
-                    operand(doc, f"vs_budget_{base}", diff),
-                    operand(doc, base, actual),
-                    operand(doc, f"budget_{base}", budget),
-                ],
-                message=""
-                if status != "fail"
-                else f"{display_name(base)}决算{fmt(actual.value)}万元、预算{fmt(budget.value)}"
-                f"万元，相差{fmt(expected)}万元，文中写比预算增减{fmt(diff.value)}万元",
+            _difference_check(
+                doc,
+                f"vs_budget:{base}",
+                (f"vs_budget_{base}", base, f"budget_{base}"),
+                (gap, spent, planned),
+                lambda expected: (
+                    f"{display_name(base)}决算{fmt(spent.value)}万元、预算"
+                    f"{fmt(planned.value)}万元，相差{fmt(expected)}万元，文中写比预算增减"
+                    f"{fmt(gap.value)}万元"
+                ),
             )
         )
     if pct is None or diff is None or actual is None or pct.sentence != diff.sentence:
