@@ -325,9 +325,21 @@ def _stream(text: str) -> tuple[list[tuple[Cell, bool]], list[Cell], list[str]]:
     return stream, cells, [_kind(c.text) for c in cells]
 
 
+def find_all_flat_tables(text: str) -> list[FlatTable]:
+    """Both kinds of flattened table in ``text``, from one pass over its cells."""
+    cells = _stream(text)
+    return [*_flat_tables_in(cells), *_label_free_rows_in(cells)]
+
+
 def find_flat_tables(text: str) -> list[FlatTable]:
     """Every flattened table in ``text`` whose rows can be recovered."""
-    stream, cells, kinds = _stream(text)
+    return _flat_tables_in(_stream(text))
+
+
+def _flat_tables_in(
+    found: tuple[list[tuple[Cell, bool]], list[Cell], list[str]],
+) -> list[FlatTable]:
+    stream, cells, kinds = found
     tables: list[FlatTable] = []
     index = 0
     while index < len(cells):
@@ -429,7 +441,13 @@ def find_label_free_rows(text: str) -> list[FlatTable]:
     购置费 | 运行维护费) | 公务接待费), then 预算数 | 决算数 under each, then one figure per
     leaf. A row is rebuilt only when the figures are exactly as many as the leaves and the
     groups, expanded by the one whose parts the sub-headers name, fill the leaves."""
-    stream, cells, kinds = _stream(text)
+    return _label_free_rows_in(_stream(text))
+
+
+def _label_free_rows_in(
+    found: tuple[list[tuple[Cell, bool]], list[Cell], list[str]],
+) -> list[FlatTable]:
+    stream, cells, kinds = found
     tables: list[FlatTable] = []
     index = 0
     while index < len(cells):

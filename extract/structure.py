@@ -13,8 +13,7 @@ from budgetlens.extract.document import Cell, Document, Row, Section, Table
 from budgetlens.extract.flat_tables import (
     FIGURE_CELL_RE,
     ROW_MARKER_RE,
-    find_flat_tables,
-    find_label_free_rows,
+    find_all_flat_tables,
     header_pattern,
     realigned,
     wan_cells,
@@ -275,7 +274,7 @@ def _text_tables(doc: Document, already: int) -> list[Table]:
 def _flat_tables(doc: Document, already: int) -> list[Table]:
     """Tables flattened to one cell per line (see :mod:`budgetlens.extract.flat_tables`)."""
     tables: list[Table] = []
-    for found in [*find_flat_tables(doc.text), *find_label_free_rows(doc.text)]:
+    for found in find_all_flat_tables(doc.text):
         title = found.title_span
         # look back from the table's first cell (its header), not from the top of the text
         before = (found.line_span[0], found.line_span[0])
